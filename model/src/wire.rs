@@ -1,0 +1,182 @@
+//! The JSON bodies of the HTTP API, exactly as they travel.
+//!
+//! Field names are the wire names; renaming one is a breaking change for every embedded widget
+//! that is already out there, so do it only with a new field and a deprecation.
+
+use serde::{Deserialize, Serialize};
+
+/// A comment's id: assigned by the server, unique across all threads.
+pub type CommentId = i64;
+
+/// A thread: one page's comments, plus the page's own vote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thread {
+    /// The thread's name, chosen by the host page (`data-caucus-thread`).
+    pub slug: String,
+    /// The page's title, when the server knows it (the demo does; a new thread may not).
+    pub title: Option<String>,
+    /// The page's canonical URL, when the server knows it: the target of the Share link.
+    pub url: Option<String>,
+    /// How many voters up-voted the page itself.
+    pub votes: u64,
+    /// Whether the voter who asked (header `X-Caucus-Voter`) is one of them.
+    pub viewer_voted: bool,
+}
+
+/// One comment, as the widget shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: CommentId,
+    /// The comment this one answers; `None` at the top level.
+    pub parent_id: Option<CommentId>,
+    /// The author's display name; "Anonymous" when they gave none. Plain text, never HTML.
+    pub author: String,
+    /// An avatar image URL; `None` means the widget draws a generated picture.
+    pub avatar: Option<String>,
+    /// An optional subject line, shown above the body. Plain text.
+    pub subject: Option<String>,
+    /// The body, rendered from Markdown and sanitized by the server. The only HTML on the wire.
+    pub body_html: String,
+    /// When the comment was posted, RFC 3339 in UTC (`2016-07-20T14:03:00Z`).
+    pub created_at: String,
+    /// When the comment was last edited, if it was.
+    #[serde(default)]
+    pub edited_at: Option<String>,
+    /// How many voters up-voted this comment.
+    pub votes: u64,
+    /// Whether the voter who asked is one of them.
+    pub viewer_voted: bool,
+    /// The author's signature, printed under the comment. Plain text.
+    pub signature: Option<String>,
+    /// A deleted comment that still has replies stays as a placeholder (empty body, no author)
+    /// so its replies keep their place in the tree.
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// `GET /api/threads/{slug}`: a thread and all of its comments, as a flat list.
+/// The widget builds the tree with [`crate::ThreadIndex`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadResponse {
+    pub thread: Thread,
+    pub comments: Vec<Comment>,
+}
+
+/// Every error the API returns: a stable machine-readable `error` code and a `message` a person
+/// understands, which the widget shows as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    pub message: String,
+}
+
+/// `POST /api/threads/{slug}/comments`: a new comment. Unknown fields are refused, so a typo in
+/// a client shows up as an error instead of silently dropped data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NewComment {
+    #[serde(default)]
+    pub parent_id: Option<CommentId>,
+    #[serde(default)]
+    pub author: Option<String>,
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// Markdown.
+    pub body: String,
+    #[serde(default)]
+    pub signature: Option<String>,
+}
+
+/// `PATCH /api/comments/{id}`: the fields an author may change within the edit window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CommentEdit {
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// Markdown.
+    pub body: String,
+}
+
+/// `201` answer to a new comment: the comment as stored, and the secret that lets its author
+/// edit or delete it for a short while.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedComment {
+    pub comment: Comment,
+    pub edit_token: String,
+}
+
+/// `201` answer to `POST /api/voters`: an anonymous voter identity, kept by the widget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewVoter {
+    pub voter: String,
+}
+
+/// Answer to a vote or un-vote: the target's tally after it, and whether this voter is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteState {
+    pub votes: u64,
+    pub viewer_voted: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_response_has_the_documented_shape() {
+        let response = ThreadResponse {
+            thread: Thread {
+                slug: "s".into(),
+                title: Some("T".into()),
+                url: None,
+                votes: 2,
+                viewer_voted: false,
+            },
+            comments: vec![Comment {
+                id: 7,
+                parent_id: None,
+                author: "riverlover".into(),
+                avatar: None,
+                subject: None,
+                body_html: "<p>hi</p>".into(),
+                created_at: "2016-07-20T14:03:00Z".into(),
+                edited_at: None,
+                votes: 1,
+                viewer_voted: true,
+                signature: Some("bygorry".into()),
+                deleted: false,
+            }],
+        };
+        let json = serde_json::to_value(&response).unwrap();
+        let comment = &json["comments"][0];
+        for key in [
+            "id",
+            "parent_id",
+            "author",
+            "avatar",
+            "subject",
+            "body_html",
+            "created_at",
+            "votes",
+            "viewer_voted",
+            "signature",
+        ] {
+            assert!(comment.get(key).is_some(), "comment lacks {key}");
+        }
+        assert!(comment["parent_id"].is_null());
+        assert!(comment["avatar"].is_null());
+        for key in ["slug", "title", "url", "votes", "viewer_voted"] {
+            assert!(json["thread"].get(key).is_some(), "thread lacks {key}");
+        }
+        let back: ThreadResponse = serde_json::from_value(json).unwrap();
+        assert_eq!(back, response);
+    }
+
+    #[test]
+    fn new_comment_refuses_unknown_fields_and_needs_a_body() {
+        let ok: NewComment = serde_json::from_str(r#"{"body":"x"}"#).unwrap();
+        assert_eq!(ok.body, "x");
+        assert!(serde_json::from_str::<NewComment>(r#"{"body":"x","admin":true}"#).is_err());
+        assert!(serde_json::from_str::<NewComment>(r#"{"author":"a"}"#).is_err());
+    }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what the demo and the tests need, skipping whatever is already present.
+# Idempotent: safe to run on every `scripts/demo` / `scripts/test`.
+#   scripts/setup.sh          # wasm target, wasm-bindgen-cli, wasm-opt (npm binaryen)
+#   scripts/setup.sh --test   # also Chromium + chromedriver (Debian) and playwright-core (npm)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+WASM_BINDGEN_VERSION=0.2.130
+BINARYEN_VERSION=132.0.0
+PLAYWRIGHT_VERSION=1.65.1
+
+log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*" >&2; }
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes)"
+  # Not --locked: one of its locked dependencies is missing from the registry.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+mkdir -p .tools
+if [ ! -x .tools/node_modules/.bin/wasm-opt ]; then
+  log "installing wasm-opt (npm binaryen $BINARYEN_VERSION)"
+  npm install --silent --no-audit --no-fund --prefix .tools "binaryen@$BINARYEN_VERSION"
+fi
+
+if [ "$want_test" = 1 ]; then
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    log "installing chromium and chromium-driver (Debian)"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+  if [ ! -d .tools/node_modules/playwright-core ]; then
+    log "installing playwright-core $PLAYWRIGHT_VERSION (npm; uses Debian's chromium)"
+    npm install --silent --no-audit --no-fund --prefix .tools "playwright-core@$PLAYWRIGHT_VERSION"
+  fi
+fi
