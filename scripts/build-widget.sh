@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds the widget for release into dist/ (or $1): caucus.js + caucus_bg.wasm + embed.js.
+# Calls cargo, wasm-bindgen and wasm-opt directly, so a fresh machine does not need trunk
+# (10-20 minutes to install); `trunk serve` stays the development loop (see README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-dist}
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+export PATH="$PWD/.tools/node_modules/.bin:$PATH"
+
+cargo build --quiet --target wasm32-unknown-unknown -p caucus --profile wasm-release
+mkdir -p "$OUT"
+wasm-bindgen --target web --no-typescript --out-dir "$OUT" --out-name caucus \
+  "$TARGET_DIR/wasm32-unknown-unknown/wasm-release/caucus.wasm"
+# rustc emits bulk-memory and non-trapping float-to-int instructions; say so to wasm-opt.
+wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types \
+  "$OUT/caucus_bg.wasm" -o "$OUT/caucus_bg.wasm"
+cp embed.js "$OUT/embed.js"
+
+size() { printf '%-16s %7d B raw %7d B gzip\n' "$(basename "$1")" "$(wc -c <"$1")" "$(gzip -9c "$1" | wc -c)"; }
+for f in "$OUT/embed.js" "$OUT/caucus.js" "$OUT/caucus_bg.wasm"; do size "$f"; done
