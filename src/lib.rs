@@ -1,1 +1,133 @@
-//! placeholder
+//! The Caucus widget: a Yew app that shows one thread, mounted once per thread element.
+//!
+//! The embed loader (`embed.js`) loads this module and calls [`mount_all`]. Each element with
+//! `data-caucus-thread` gets an open Shadow DOM holding our stylesheet and one Yew app, so the
+//! host page's CSS and ours never mix, and several threads can share a page (and one wasm
+//! instance).
+//!
+//! - [`api`]: the only code that talks to the server; one error type, [`api::ApiError`].
+//! - [`state`]: a thread's state as a pure reducer; the views only dispatch to it.
+//! - [`components`]: the views.
+//! - [`text`]: every phrase the widget shows (plurals, dates).
+//! - [`identicon`]: the generated avatar of an author without a picture.
+
+pub mod api;
+pub mod components;
+pub mod identicon;
+pub mod state;
+pub mod text;
+
+use std::cell::RefCell;
+
+use caucus_model::SortOrder;
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, ShadowRootInit, ShadowRootMode};
+
+use crate::components::app::{App, AppProps};
+
+/// Compiled in: one request fewer, and the styles arrive exactly when the widget does.
+const STYLE: &str = include_str!("../style.css");
+
+/// Set on a thread element once a widget lives in it, so mounting again skips it.
+const MOUNTED_ATTR: &str = "data-caucus-mounted";
+
+thread_local! {
+    /// Every widget's root element, for the panic hook.
+    static ROOTS: RefCell<Vec<Element>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Mounts a widget into every `[data-caucus-thread]` element of the document that has none yet.
+/// `server` is the API's origin unless an element says otherwise (`data-caucus-server`).
+/// Returns how many widgets it mounted. Called by `embed.js`, and again by
+/// `window.caucus.mount()` for elements a single-page site adds later.
+#[wasm_bindgen]
+pub fn mount_all(server: &str) -> Result<u32, JsValue> {
+    install_panic_hook();
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("caucus: no document to mount into"))?;
+    let found =
+        document.query_selector_all(&format!("[data-caucus-thread]:not([{MOUNTED_ATTR}])"))?;
+    let mut mounted = 0;
+    for i in 0..found.length() {
+        let Some(element) = found.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
+            continue;
+        };
+        mount(&element, server)?;
+        mounted += 1;
+    }
+    Ok(mounted)
+}
+
+/// Mounts one widget into `host`, reading its `data-caucus-*` attributes.
+pub fn mount(host: &Element, default_server: &str) -> Result<(), JsValue> {
+    host.set_attribute(MOUNTED_ATTR, "")?;
+    let slug = host.get_attribute("data-caucus-thread").unwrap_or_default();
+    let server = host
+        .get_attribute("data-caucus-server")
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| default_server.to_owned());
+    // An unknown order is a typo in the host page; the default is a better answer than nothing.
+    let sort = host
+        .get_attribute("data-caucus-sort")
+        .and_then(|s| s.trim().parse::<SortOrder>().ok())
+        .unwrap_or_default();
+
+    let document = host
+        .owner_document()
+        .ok_or_else(|| JsValue::from_str("caucus: the element is not in a document"))?;
+    let root = document.create_element("div")?;
+    root.set_class_name("caucus-root");
+    // Only some elements can hold a shadow root (div, section, span, ...). On any other, the
+    // widget still works, with the host page's styles mixed in.
+    match host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)) {
+        Ok(shadow) => {
+            let style = document.create_element("style")?;
+            style.set_text_content(Some(STYLE));
+            shadow.append_child(&style)?;
+            shadow.append_child(&root)?;
+        }
+        Err(_) => {
+            host.replace_children_with_node_1(&root);
+        }
+    }
+    ROOTS.with(|roots| roots.borrow_mut().push(root.clone()));
+    yew::Renderer::<App>::with_root_and_props(
+        root,
+        AppProps {
+            server: server.trim_end_matches('/').to_owned().into(),
+            slug: slug.into(),
+            sort,
+        },
+    )
+    .render();
+    Ok(())
+}
+
+/// One wasm instance serves every widget of the page, and a panic leaves it unusable (wasm32
+/// aborts). So rather than freezing silently, every widget says so and how to recover.
+fn install_panic_hook() {
+    yew::set_custom_panic_hook(Box::new(|info| {
+        web_sys::console::error_1(&JsValue::from_str(&format!("caucus: {info}")));
+        ROOTS.with(|roots| {
+            if let Ok(roots) = roots.try_borrow() {
+                roots.iter().for_each(show_broken);
+            }
+        });
+    }));
+}
+
+fn show_broken(root: &Element) {
+    let Some(document) = root.owner_document() else {
+        return;
+    };
+    let Ok(message) = document.create_element("p") else {
+        return;
+    };
+    message.set_class_name("caucus-error");
+    let _ = message.set_attribute("role", "alert");
+    message.set_text_content(Some(
+        "Something went wrong in the comments. Reload the page to see them again.",
+    ));
+    root.replace_children_with_node_1(&message);
+}

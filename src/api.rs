@@ -1,0 +1,218 @@
+//! The widget's only conversation with the Caucus server, and its one error type.
+//!
+//! Nothing else in the widget calls `gloo-net`. Every way a request can go wrong — no network,
+//! an HTML error page from a proxy, a body cut off halfway, a JSON error from the server — ends
+//! up as one [`ApiError`] whose `Display` is a sentence the views show as it is. Deciding what
+//! an answer means ([`interpret`]) is pure, so it is tested natively.
+
+use std::fmt;
+
+use caucus_model::{limits, ErrorBody, SortOrder, ThreadResponse};
+use serde::de::DeserializeOwned;
+
+/// Where the widget keeps the anonymous voter token it was given (filled by the vote feature).
+pub const VOTER_STORAGE_KEY: &str = "caucus.voter";
+/// The header that tells the server which voter is asking, so it can fill `viewer_voted`.
+pub const VOTER_HEADER: &str = "X-Caucus-Voter";
+
+/// Everything that can go wrong talking to the server, each with a message for the reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// The request never got an answer: offline, DNS, refused connection, CORS.
+    Network,
+    /// The host page named a thread the server could never accept; nothing was sent.
+    InvalidSlug(String),
+    /// The server answered with its JSON error body: its message is meant for people.
+    Server { status: u16, message: String },
+    /// An error status without a JSON body (a proxy's error page, an empty 502).
+    Status(u16),
+    /// A success status, but the body is not JSON (a login wall, a misrouted HTML page).
+    NotJson { status: u16 },
+    /// The answer stopped partway (connection dropped, proxy limit).
+    Truncated,
+    /// JSON, but not the shape this widget knows (a server of another version).
+    Unexpected(String),
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Network => {
+                f.write_str("Could not reach the comment server. Check your connection and retry.")
+            }
+            ApiError::InvalidSlug(slug) => write!(
+                f,
+                "This page names its comment thread {slug:?}, which is not a valid thread name \
+                 (letters, digits, - _ . ~ and /)."
+            ),
+            ApiError::Server { message, .. } => f.write_str(message),
+            ApiError::Status(status) if *status >= 500 => write!(
+                f,
+                "The comment server had a problem (HTTP {status}). Please retry in a moment."
+            ),
+            ApiError::Status(status) => {
+                write!(f, "The comment server refused the request (HTTP {status}).")
+            }
+            ApiError::NotJson { status } => write!(
+                f,
+                "The comment server sent a web page instead of comments (HTTP {status}). \
+                 It may be misconfigured; please retry later."
+            ),
+            ApiError::Truncated => {
+                f.write_str("The comment server's answer was cut off before the end. Please retry.")
+            }
+            ApiError::Unexpected(detail) => write!(
+                f,
+                "The comment server's answer was not understood ({detail}). \
+                 The server and this page may be of different versions."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Percent-encodes one path segment: everything but RFC 3986's unreserved characters.
+fn encode_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// `{server}/api/threads/{slug}`, each slug segment encoded on its own so `/` keeps
+/// separating them. An invalid slug is refused here: a `..` segment would otherwise be
+/// resolved away by the browser's URL parser and fetch another thread than the page named.
+pub fn thread_url(server: &str, slug: &str) -> Result<String, ApiError> {
+    if !limits::is_valid_slug(slug) {
+        return Err(ApiError::InvalidSlug(slug.to_owned()));
+    }
+    let path: Vec<String> = slug.split('/').map(encode_segment).collect();
+    Ok(format!(
+        "{}/api/threads/{}",
+        server.trim_end_matches('/'),
+        path.join("/")
+    ))
+}
+
+/// What an answer means: the parsed body on success, otherwise the right [`ApiError`].
+pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
+    if (200..300).contains(&status) {
+        return serde_json::from_str(body).map_err(|e| match e.classify() {
+            serde_json::error::Category::Eof if !body.trim().is_empty() => ApiError::Truncated,
+            serde_json::error::Category::Eof | serde_json::error::Category::Syntax => {
+                ApiError::NotJson { status }
+            }
+            _ => ApiError::Unexpected(e.to_string()),
+        });
+    }
+    match serde_json::from_str::<ErrorBody>(body) {
+        Ok(error) if !error.message.trim().is_empty() => Err(ApiError::Server {
+            status,
+            message: error.message,
+        }),
+        _ => Err(ApiError::Status(status)),
+    }
+}
+
+/// The voter token this browser was given, if any. Storage can be missing or throw (private
+/// modes, sandboxed frames); then the reader is simply anonymous.
+fn voter_token() -> Option<String> {
+    let storage = web_sys::window()?.local_storage().ok()??;
+    let token = storage.get_item(VOTER_STORAGE_KEY).ok()??;
+    (!token.trim().is_empty()).then_some(token)
+}
+
+/// `GET /api/threads/{slug}`: the thread and all of its comments. `abort` cancels the request
+/// when the widget no longer wants the answer (unmounted, or a newer request replaced it).
+pub async fn fetch_thread(
+    server: &str,
+    slug: &str,
+    sort: SortOrder,
+    abort: Option<&web_sys::AbortSignal>,
+) -> Result<ThreadResponse, ApiError> {
+    let url = thread_url(server, slug)?;
+    // The query goes through gloo, which appends `&` to a URL that already has one.
+    let mut request = gloo_net::http::Request::get(&url)
+        .query([("sort", sort.as_str())])
+        .header("Accept", "application/json")
+        .abort_signal(abort);
+    if let Some(token) = voter_token() {
+        request = request.header(VOTER_HEADER, &token);
+    }
+    let response = request.send().await.map_err(|_| ApiError::Network)?;
+    let status = response.status();
+    // The status line arrived but the body did not: the connection broke partway.
+    let body = response.text().await.map_err(|_| ApiError::Truncated)?;
+    interpret(status, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{"thread":{"slug":"s","title":null,"url":null,"votes":0,"viewer_voted":false},"comments":[]}"#;
+
+    #[test]
+    fn urls_encode_each_segment() {
+        assert_eq!(
+            thread_url("https://c.example/", "blog/2016/our-man").as_deref(),
+            Ok("https://c.example/api/threads/blog/2016/our-man")
+        );
+        assert_eq!(encode_segment("a b/ä%"), "a%20b%2F%C3%A4%25");
+        assert_eq!(
+            thread_url("http://x", "../admin"),
+            Err(ApiError::InvalidSlug("../admin".into()))
+        );
+        assert!(thread_url("http://x", "").is_err());
+    }
+
+    #[test]
+    fn a_good_answer_parses() {
+        let ok: ThreadResponse = interpret(200, GOOD).unwrap();
+        assert_eq!(ok.thread.slug, "s");
+    }
+
+    #[test]
+    fn every_failure_has_a_readable_message() {
+        let html = "<!doctype html><html><body>Bad gateway</body></html>";
+        let cases: Vec<(u16, &str, ApiError)> = vec![
+            (200, html, ApiError::NotJson { status: 200 }),
+            (200, "", ApiError::NotJson { status: 200 }),
+            (200, &GOOD[..40], ApiError::Truncated),
+            (502, html, ApiError::Status(502)),
+            (500, "", ApiError::Status(500)),
+            (404, "not found", ApiError::Status(404)),
+            (
+                500,
+                r#"{"error":"internal","message":"The database is busy."}"#,
+                ApiError::Server {
+                    status: 500,
+                    message: "The database is busy.".into(),
+                },
+            ),
+        ];
+        for (status, body, expected) in cases {
+            let got = interpret::<ThreadResponse>(status, body).unwrap_err();
+            assert_eq!(got, expected, "{status} {body:?}");
+            assert!(got.to_string().ends_with('.'), "{got}");
+        }
+        let wrong_shape = interpret::<ThreadResponse>(200, r#"{"thread":1}"#).unwrap_err();
+        assert!(matches!(wrong_shape, ApiError::Unexpected(_)));
+        assert_eq!(
+            ApiError::Network.to_string(),
+            "Could not reach the comment server. Check your connection and retry."
+        );
+        assert_eq!(
+            interpret::<ThreadResponse>(500, r#"{"error":"x","message":"Shown as is."}"#)
+                .unwrap_err()
+                .to_string(),
+            "Shown as is."
+        );
+    }
+}

@@ -1,0 +1,58 @@
+//! The "up" control and its tally, as on the origin page: a toggle button and a sentence
+//! ("1 user has voted."). Used for every comment and for the page itself.
+
+use yew::prelude::*;
+
+use crate::text;
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct VoteProps {
+    pub votes: u64,
+    /// Whether this reader's vote is counted in `votes`.
+    pub voted: bool,
+    /// The tally's element id, so the button can point at it (`aria-describedby`).
+    pub tally_id: AttrValue,
+    /// The page's own vote rather than a comment's: other test hooks.
+    #[prop_or_default]
+    pub thread_level: bool,
+    /// Called with the state the reader asks for (`true`: vote, `false`: take it back).
+    #[prop_or_default]
+    pub on_vote: Option<Callback<bool>>,
+}
+
+#[function_component(VoteControl)]
+pub fn vote_control(props: &VoteProps) -> Html {
+    let onclick = props.on_vote.clone().map(|on_vote| {
+        let wanted = !props.voted;
+        Callback::from(move |_: MouseEvent| on_vote.emit(wanted))
+    });
+    let (button_hook, tally_hook) = if props.thread_level {
+        ("data-caucus-thread-vote", "data-caucus-thread-tally")
+    } else {
+        ("data-caucus-vote", "data-caucus-tally")
+    };
+    let mut button = html! {
+        <button type="button" class="caucus-vote" aria-pressed={props.voted.to_string()}
+            aria-describedby={props.tally_id.clone()} {onclick}>
+            <span class="caucus-vote-arrow" aria-hidden="true">{ "▲" }</span>{ " up" }
+        </button>
+    };
+    let mut tally = html! {
+        <span class="caucus-tally" id={props.tally_id.clone()} aria-live="polite">
+            { text::vote_tally(props.votes) }
+        </span>
+    };
+    set_hook(&mut button, button_hook);
+    set_hook(&mut tally, tally_hook);
+    html! {
+        <span class="caucus-vote-control">{ button }{ tally }</span>
+    }
+}
+
+/// Adds a valueless `data-caucus-*` test hook; `html!` cannot take an attribute name from a
+/// variable.
+fn set_hook(node: &mut Html, name: &'static str) {
+    if let Html::VTag(tag) = node {
+        std::rc::Rc::make_mut(tag).add_attribute(name, "");
+    }
+}
