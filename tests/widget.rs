@@ -1,0 +1,361 @@
+//! The widget in a real browser (headless Chromium through wasm-bindgen-test-runner): mounted
+//! as `embed.js` mounts it, into a Shadow DOM, with `window.fetch` answering from a fixture so
+//! each test decides what the server says.
+//!
+//! Run with `cargo test --target wasm32-unknown-unknown -p caucus --test widget`.
+#![cfg(target_arch = "wasm32")]
+
+use caucus_model::{Comment, Thread, ThreadResponse};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement, ShadowRoot};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+export function answerWith(status, contentType, body) {
+  window.__caucusRequests = [];
+  window.fetch = async (request) => {
+    window.__caucusRequests.push(typeof request === "string" ? request : request.url);
+    return new Response(body, { status, headers: { "content-type": contentType } });
+  };
+}
+export function refuseConnections() {
+  window.fetch = async () => { throw new TypeError("Failed to fetch"); };
+}
+export function requests() {
+  return (window.__caucusRequests || []).slice();
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = answerWith)]
+    fn answer_with(status: u16, content_type: &str, body: &str);
+    #[wasm_bindgen(js_name = refuseConnections)]
+    fn refuse_connections();
+    fn requests() -> Vec<String>;
+}
+
+const SERVER: &str = "http://caucus.test";
+
+fn comment(id: i64, parent_id: Option<i64>, author: &str, votes: u64) -> Comment {
+    Comment {
+        id,
+        parent_id,
+        author: author.into(),
+        avatar: None,
+        subject: None,
+        body_html: format!("<p>body of <em>{id}</em></p>"),
+        created_at: format!("2016-07-20T14:0{id}:00Z"),
+        edited_at: None,
+        votes,
+        viewer_voted: false,
+        signature: None,
+        deleted: false,
+    }
+}
+
+/// 1 ─ 2 ─ 3, and 4 at the top level. Comment 2's author is HTML-looking text.
+fn fixture() -> String {
+    let mut first = comment(1, None, "riverlover", 1);
+    first.subject = Some("From the halls of Montezuma".into());
+    first.signature = Some("Hey! my dear friends".into());
+    let mut tricky = comment(2, Some(1), "<b>bold</b> & co", 0);
+    tricky.signature = Some("<script>window.__pwned = 1</script>".into());
+    let response = ThreadResponse {
+        thread: Thread {
+            slug: "libya".into(),
+            title: Some("Our Man in Libya".into()),
+            url: None,
+            votes: 0,
+            viewer_voted: false,
+        },
+        comments: vec![
+            first,
+            tricky,
+            comment(3, Some(2), "Lookout", 2),
+            comment(4, None, "jwa13", 0),
+        ],
+    };
+    serde_json::to_string(&response).expect("the fixture serializes")
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a document")
+}
+
+/// A fresh thread element in the page, mounted the way `embed.js` does it.
+fn mount_thread(slug: &str) -> (Element, ShadowRoot) {
+    let host = document().create_element("div").expect("a div");
+    host.set_attribute("data-caucus-thread", slug).expect("set");
+    document()
+        .body()
+        .expect("a body")
+        .append_child(&host)
+        .expect("append");
+    caucus::mount(&host, SERVER).expect("mounts");
+    let shadow = host.shadow_root().expect("an open shadow root");
+    (host, shadow)
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .expect("a window")
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .expect("a timer");
+    });
+    JsFuture::from(promise).await.expect("the timer fires");
+}
+
+/// Lets Yew render and the fake fetch answer, until `done` holds (or fails the test).
+async fn until(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..300 {
+        yew::scheduler::flush().await;
+        if done() {
+            return;
+        }
+        sleep(10).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn all(root: &ShadowRoot, selector: &str) -> Vec<Element> {
+    let list = root.query_selector_all(selector).expect("a valid selector");
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .collect()
+}
+
+fn one(root: &ShadowRoot, selector: &str) -> Element {
+    root.query_selector(selector)
+        .expect("a valid selector")
+        .unwrap_or_else(|| panic!("nothing matches {selector}"))
+}
+
+fn text(element: &Element) -> String {
+    element
+        .dyn_ref::<HtmlElement>()
+        .map(|e| e.inner_text())
+        .unwrap_or_default()
+}
+
+fn click(element: &Element) {
+    element
+        .dyn_ref::<HtmlElement>()
+        .expect("an HTML element")
+        .click();
+}
+
+#[wasm_bindgen_test]
+async fn renders_the_thread_with_every_part_of_a_comment() {
+    answer_with(200, "application/json", &fixture());
+    let (host, root) = mount_thread("libya");
+    until("the comments", || {
+        all(&root, "[data-caucus-comment]").len() == 4
+    })
+    .await;
+
+    let comments = all(&root, "[data-caucus-comment]");
+    let depths: Vec<String> = comments
+        .iter()
+        .filter_map(|c| c.get_attribute("data-depth"))
+        .collect();
+    assert_eq!(depths, ["0", "1", "2", "0"]);
+
+    let tallies: Vec<String> = all(&root, "[data-caucus-tally]").iter().map(text).collect();
+    assert_eq!(
+        tallies,
+        [
+            "1 user has voted.",
+            "0 users have voted.",
+            "2 users have voted.",
+            "0 users have voted."
+        ]
+    );
+    assert_eq!(
+        text(&one(&root, "[data-caucus-thread-tally]")),
+        "0 users have voted."
+    );
+    assert_eq!(text(&one(&root, "h2")), "4 comments");
+
+    let first = &comments[0];
+    let first_text = text(first);
+    for part in [
+        "riverlover",
+        "From the halls of Montezuma",
+        "body of 1",
+        "Hey! my dear friends",
+        "20 Jul 2016, 14:01 UTC",
+    ] {
+        assert!(
+            first_text.contains(part),
+            "{part:?} missing from {first_text:?}"
+        );
+    }
+    // The body is the server's sanitized HTML; everything else is text.
+    assert!(first
+        .query_selector(".caucus-body em")
+        .expect("selector")
+        .is_some());
+    assert!(first
+        .query_selector("svg.caucus-avatar")
+        .expect("selector")
+        .is_some());
+    let vote = one(&root, "[data-caucus-comment='1'] [data-caucus-vote]");
+    assert_eq!(vote.get_attribute("aria-pressed").as_deref(), Some("false"));
+    assert_eq!(vote.tag_name(), "BUTTON");
+
+    let tricky = &comments[1];
+    assert_eq!(text(&one(&root, "#caucus-by-2")), "<b>bold</b> & co");
+    assert!(tricky
+        .query_selector(".caucus-author b")
+        .expect("selector")
+        .is_none());
+    assert!(tricky.query_selector("script").expect("selector").is_none());
+    assert!(
+        js_sys::Reflect::get(&web_sys::window().expect("window"), &"__pwned".into())
+            .expect("get")
+            .is_undefined()
+    );
+
+    assert_eq!(
+        requests(),
+        ["http://caucus.test/api/threads/libya?sort=oldest"]
+    );
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn collapsing_hides_every_reply_below_and_expanding_brings_them_back() {
+    answer_with(200, "application/json", &fixture());
+    let (host, root) = mount_thread("libya");
+    until("the comments", || {
+        all(&root, "[data-caucus-comment]").len() == 4
+    })
+    .await;
+
+    // Only comments with replies have the control.
+    assert_eq!(all(&root, "[data-caucus-collapse]").len(), 2);
+    let collapse = one(&root, "[data-caucus-comment='1'] [data-caucus-collapse]");
+    assert_eq!(
+        collapse.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+    click(&collapse);
+    until("the collapse", || {
+        all(&root, "[data-caucus-comment]").len() == 2
+    })
+    .await;
+    let collapse = one(&root, "[data-caucus-comment='1'] [data-caucus-collapse]");
+    assert_eq!(
+        collapse.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        text(&one(&root, "[data-caucus-comment='1'] .caucus-hidden")),
+        "2 replies hidden"
+    );
+
+    click(&collapse);
+    until("the expansion", || {
+        all(&root, "[data-caucus-comment]").len() == 4
+    })
+    .await;
+    assert!(root
+        .query_selector(".caucus-hidden")
+        .expect("selector")
+        .is_none());
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_load_says_why_and_retry_recovers() {
+    answer_with(
+        500,
+        "text/html",
+        "<html><body><h1>Internal Server Error</h1></body></html>",
+    );
+    let (host, root) = mount_thread("libya");
+    until("the error", || {
+        root.query_selector("[data-caucus-error]")
+            .ok()
+            .flatten()
+            .is_some()
+    })
+    .await;
+    let error = one(&root, "[data-caucus-error]");
+    assert_eq!(error.get_attribute("role").as_deref(), Some("alert"));
+    assert!(text(&error).contains("HTTP 500"), "{}", text(&error));
+
+    answer_with(200, "application/json", &fixture());
+    let retry = one(&root, "[data-caucus-error] button");
+    assert_eq!(text(&retry), "Retry");
+    click(&retry);
+    until("the comments", || {
+        all(&root, "[data-caucus-comment]").len() == 4
+    })
+    .await;
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_server_and_a_bad_slug_each_get_a_message() {
+    refuse_connections();
+    let (host, root) = mount_thread("libya");
+    until("the error", || {
+        root.query_selector("[data-caucus-error]")
+            .ok()
+            .flatten()
+            .is_some()
+    })
+    .await;
+    assert!(text(&one(&root, "[data-caucus-error]")).contains("Could not reach the comment server"));
+    host.remove();
+
+    answer_with(200, "application/json", &fixture());
+    let (host, root) = mount_thread("../admin");
+    until("the error", || {
+        root.query_selector("[data-caucus-error]")
+            .ok()
+            .flatten()
+            .is_some()
+    })
+    .await;
+    assert!(text(&one(&root, "[data-caucus-error]")).contains("not a valid thread name"));
+    assert!(requests().is_empty(), "an invalid slug is never requested");
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn two_threads_on_one_page_live_side_by_side() {
+    answer_with(200, "application/json", &fixture());
+    let (first_host, first) = mount_thread("libya");
+    let (second_host, second) = mount_thread("libya");
+    until("both threads", || {
+        all(&first, "[data-caucus-comment]").len() == 4
+            && all(&second, "[data-caucus-comment]").len() == 4
+    })
+    .await;
+    click(&one(
+        &first,
+        "[data-caucus-comment='1'] [data-caucus-collapse]",
+    ));
+    until("the collapse", || {
+        all(&first, "[data-caucus-comment]").len() == 2
+    })
+    .await;
+    assert_eq!(
+        all(&second, "[data-caucus-comment]").len(),
+        4,
+        "the other widget is untouched"
+    );
+    // Mounting again skips elements that already hold a widget.
+    assert_eq!(caucus::mount_all(SERVER).expect("mount_all"), 0);
+    first_host.remove();
+    second_host.remove();
+}
