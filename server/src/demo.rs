@@ -166,6 +166,7 @@ pub fn page() -> anyhow::Result<String> {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title_html} — Caucus demo</title>
+<link rel="icon" href="data:,">
 <style>
   body {{ margin: 0; background: #fbfaf7; color: #222; font: 18px/1.6 Georgia, "Times New Roman", serif; }}
   .site {{ background: #2d3e50; color: #fff; padding: .6rem 1rem; font: 15px/1.4 system-ui, sans-serif; }}
