@@ -7,13 +7,20 @@
 
 use std::fmt;
 
-use caucus_model::{limits, ErrorBody, SortOrder, ThreadResponse};
+use caucus_model::{
+    limits, Comment, CommentEdit, CommentId, CreatedComment, ErrorBody, NewComment, NewVoter,
+    SortOrder, ThreadResponse, VoteState,
+};
 use serde::de::DeserializeOwned;
 
-/// Where the widget keeps the anonymous voter token it was given (filled by the vote feature).
+use crate::storage;
+
+/// Where the widget keeps the anonymous voter token it was given, one per server.
 pub const VOTER_STORAGE_KEY: &str = "caucus.voter";
 /// The header that tells the server which voter is asking, so it can fill `viewer_voted`.
 pub const VOTER_HEADER: &str = "X-Caucus-Voter";
+/// The header carrying the secret that lets an author edit or delete their comment.
+pub const EDIT_TOKEN_HEADER: &str = "X-Caucus-Edit-Token";
 
 /// Everything that can go wrong talking to the server, each with a message for the reader.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,8 +29,13 @@ pub enum ApiError {
     Network,
     /// The host page named a thread the server could never accept; nothing was sent.
     InvalidSlug(String),
-    /// The server answered with its JSON error body: its message is meant for people.
-    Server { status: u16, message: String },
+    /// The server answered with its JSON error body: its message is meant for people, its
+    /// code for the widget (`invalid_voter` asks for a new voter token).
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+    },
     /// An error status without a JSON body (a proxy's error page, an empty 502).
     Status(u16),
     /// A success status, but the body is not JSON (a login wall, a misrouted HTML page).
@@ -114,42 +126,199 @@ pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiE
     match serde_json::from_str::<ErrorBody>(body) {
         Ok(error) if !error.message.trim().is_empty() => Err(ApiError::Server {
             status,
+            code: error.error,
             message: error.message,
         }),
         _ => Err(ApiError::Status(status)),
     }
 }
 
-/// The voter token this browser was given, if any. Storage can be missing or throw (private
-/// modes, sandboxed frames); then the reader is simply anonymous.
-fn voter_token() -> Option<String> {
-    let storage = web_sys::window()?.local_storage().ok()??;
-    let token = storage.get_item(VOTER_STORAGE_KEY).ok()??;
-    (!token.trim().is_empty()).then_some(token)
+/// Where one widget's thread lives: the server and the thread's name. Handed to the views as a
+/// context, so any of them can send a vote or a comment without threading props through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub server: String,
+    pub slug: String,
 }
 
-/// `GET /api/threads/{slug}`: the thread and all of its comments. `abort` cancels the request
-/// when the widget no longer wants the answer (unmounted, or a newer request replaced it).
-pub async fn fetch_thread(
-    server: &str,
-    slug: &str,
-    sort: SortOrder,
-    abort: Option<&web_sys::AbortSignal>,
-) -> Result<ThreadResponse, ApiError> {
-    let url = thread_url(server, slug)?;
-    // The query goes through gloo, which appends `&` to a URL that already has one.
-    let mut request = gloo_net::http::Request::get(&url)
-        .query([("sort", sort.as_str())])
-        .header("Accept", "application/json")
-        .abort_signal(abort);
-    if let Some(token) = voter_token() {
-        request = request.header(VOTER_HEADER, &token);
+/// What a vote is for: the page itself, or one comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VoteTarget {
+    Thread,
+    Comment(CommentId),
+}
+
+#[derive(Clone, Copy)]
+enum Method {
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Endpoint {
+    pub fn new(server: &str, slug: &str) -> Self {
+        Endpoint {
+            server: server.trim_end_matches('/').to_owned(),
+            slug: slug.to_owned(),
+        }
     }
+
+    fn api(&self, path: &str) -> String {
+        format!("{}/api/{path}", self.server)
+    }
+
+    /// The key under which this browser keeps its voter token for this server.
+    fn voter_key(&self) -> String {
+        format!("{VOTER_STORAGE_KEY}:{}", self.server)
+    }
+
+    /// `GET /api/threads/{slug}`: the thread and all of its comments. `abort` cancels the
+    /// request when the widget no longer wants the answer (unmounted, or replaced by a newer one).
+    pub async fn fetch_thread(
+        &self,
+        sort: SortOrder,
+        abort: Option<&web_sys::AbortSignal>,
+    ) -> Result<ThreadResponse, ApiError> {
+        let url = thread_url(&self.server, &self.slug)?;
+        // The query goes through gloo, which appends `&` to a URL that already has one.
+        let mut request = gloo_net::http::Request::get(&url)
+            .query([("sort", sort.as_str())])
+            .header("Accept", "application/json")
+            .abort_signal(abort);
+        if let Some(token) = storage::get(&self.voter_key()) {
+            request = request.header(VOTER_HEADER, &token);
+        }
+        let (status, body) = send(request, None).await?;
+        interpret(status, &body)
+    }
+
+    /// Votes (`wanted`) or takes the vote back, as this browser's anonymous voter: asks the server
+    /// for a voter token first if this browser has none, and once more if the server no longer
+    /// knows the one it has.
+    pub async fn vote(&self, target: VoteTarget, wanted: bool) -> Result<VoteState, ApiError> {
+        let url = match target {
+            VoteTarget::Thread => format!("{}/vote", thread_url(&self.server, &self.slug)?),
+            VoteTarget::Comment(id) => self.api(&format!("comments/{id}/vote")),
+        };
+        let method = if wanted { Method::Put } else { Method::Delete };
+        let mut fresh = false;
+        loop {
+            let token = match storage::get(&self.voter_key()) {
+                Some(token) => token,
+                None => {
+                    fresh = true;
+                    self.new_voter().await?
+                }
+            };
+            let result = self
+                .call(method, &url, None, &[(VOTER_HEADER, &token)])
+                .await
+                .and_then(|(status, body)| interpret(status, &body));
+            match result {
+                Err(ApiError::Server { ref code, .. }) if !fresh && code == "invalid_voter" => {
+                    storage::remove(&self.voter_key());
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn new_voter(&self) -> Result<String, ApiError> {
+        let (status, body) = self
+            .call(Method::Post, &self.api("voters"), None, &[])
+            .await?;
+        let NewVoter { voter } = interpret(status, &body)?;
+        // Without storage the vote still counts; only the next one needs another token.
+        storage::set(&self.voter_key(), &voter);
+        Ok(voter)
+    }
+
+    /// `POST /api/threads/{slug}/comments`.
+    pub async fn post_comment(&self, comment: &NewComment) -> Result<CreatedComment, ApiError> {
+        let url = format!("{}/comments", thread_url(&self.server, &self.slug)?);
+        let body =
+            serde_json::to_string(comment).map_err(|e| ApiError::Unexpected(e.to_string()))?;
+        let (status, text) = self.call(Method::Post, &url, Some(body), &[]).await?;
+        interpret(status, &text)
+    }
+
+    /// `PATCH /api/comments/{id}` with the author's edit token: the comment as it is now.
+    pub async fn edit_comment(
+        &self,
+        id: CommentId,
+        token: &str,
+        edit: &CommentEdit,
+    ) -> Result<Comment, ApiError> {
+        let body = serde_json::to_string(edit).map_err(|e| ApiError::Unexpected(e.to_string()))?;
+        let url = self.api(&format!("comments/{id}"));
+        let (status, text) = self
+            .call(
+                Method::Patch,
+                &url,
+                Some(body),
+                &[(EDIT_TOKEN_HEADER, token)],
+            )
+            .await?;
+        interpret(status, &text)
+    }
+
+    /// `DELETE /api/comments/{id}`: `None` when the comment is gone, or the placeholder that
+    /// stays in its place because it has replies.
+    pub async fn delete_comment(
+        &self,
+        id: CommentId,
+        token: &str,
+    ) -> Result<Option<Comment>, ApiError> {
+        let url = self.api(&format!("comments/{id}"));
+        let (status, text) = self
+            .call(Method::Delete, &url, None, &[(EDIT_TOKEN_HEADER, token)])
+            .await?;
+        if status == 204 {
+            return Ok(None);
+        }
+        interpret(status, &text).map(Some)
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<String>,
+        headers: &[(&str, &str)],
+    ) -> Result<(u16, String), ApiError> {
+        use gloo_net::http::Request;
+        let mut request = match method {
+            Method::Post => Request::post(url),
+            Method::Put => Request::put(url),
+            Method::Patch => Request::patch(url),
+            Method::Delete => Request::delete(url),
+        }
+        .header("Accept", "application/json");
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        send(request, body).await
+    }
+}
+
+/// Sends a request and reads the whole answer, or says which way it failed.
+async fn send(
+    request: gloo_net::http::RequestBuilder,
+    body: Option<String>,
+) -> Result<(u16, String), ApiError> {
+    let request = match body {
+        Some(body) => request
+            .header("Content-Type", "application/json")
+            .body(body),
+        None => request.build(),
+    }
+    .map_err(|e| ApiError::Unexpected(e.to_string()))?;
     let response = request.send().await.map_err(|_| ApiError::Network)?;
     let status = response.status();
     // The status line arrived but the body did not: the connection broke partway.
     let body = response.text().await.map_err(|_| ApiError::Truncated)?;
-    interpret(status, &body)
+    Ok((status, body))
 }
 
 #[cfg(test)]
@@ -193,6 +362,7 @@ mod tests {
                 r#"{"error":"internal","message":"The database is busy."}"#,
                 ApiError::Server {
                     status: 500,
+                    code: "internal".into(),
                     message: "The database is busy.".into(),
                 },
             ),

@@ -9,12 +9,14 @@
 //! - [`state`]: a thread's state as a pure reducer; the views only dispatch to it.
 //! - [`components`]: the views.
 //! - [`text`]: every phrase the widget shows (plurals, dates).
+//! - [`storage`]: what the widget remembers in this browser (voter token, drafts, edit tokens).
 //! - [`identicon`]: the generated avatar of an author without a picture.
 
 pub mod api;
 pub mod components;
 pub mod identicon;
 pub mod state;
+pub mod storage;
 pub mod text;
 
 use std::cell::RefCell;

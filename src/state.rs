@@ -9,10 +9,11 @@
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use caucus_model::{Comment, CommentId, SortOrder, Thread, ThreadIndex, ThreadResponse};
+use caucus_model::{Comment, CommentId, SortOrder, Thread, ThreadIndex, ThreadResponse, VoteState};
 use yew::Reducible;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, VoteTarget};
+use crate::storage::Authorship;
 
 /// Where the widget is with fetching its thread. Each state is rendered: never a blank widget.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -36,6 +37,49 @@ pub enum Action {
     ToggleCollapse(CommentId),
     /// Order siblings differently; the tree is rebuilt from the comments already held.
     SetSort(SortOrder),
+    /// The reader pressed "up" (`wanted`) or took the vote back: shown at once, before the
+    /// server answers. A second press while one is on its way is ignored.
+    VoteStarted {
+        target: VoteTarget,
+        wanted: bool,
+    },
+    /// The server answered a vote: its tally stands; a refusal rolls back to `previous` and
+    /// says why next to the tally.
+    VoteSettled {
+        target: VoteTarget,
+        previous: VoteState,
+        result: Result<VoteState, ApiError>,
+    },
+    /// Open the reply form under a comment (one at a time), or close it.
+    OpenReply(CommentId),
+    CloseReply,
+    /// What lets this browser edit its own recent comments (read from storage at start).
+    Remember(HashMap<CommentId, Authorship>),
+    /// The server stored a new comment: it takes its place in the tree, where focus goes.
+    CommentPosted {
+        comment: Comment,
+        authorship: Authorship,
+    },
+    /// Open the author's edit form in place of a comment's body, or close it.
+    StartEdit(CommentId),
+    StopEdit,
+    /// The server stored an edit; `authorship` holds the Markdown as now written.
+    CommentEdited {
+        comment: Comment,
+        authorship: Authorship,
+    },
+    /// The server deleted a comment: it is gone, or a placeholder keeps its replies in place.
+    CommentDeleted {
+        id: CommentId,
+        placeholder: Option<Comment>,
+    },
+    /// Something done to a comment failed; the message shows next to it.
+    CommentActionFailed {
+        id: CommentId,
+        error: ApiError,
+    },
+    /// The comment that was to receive focus has it.
+    Focused,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -47,6 +91,18 @@ pub struct ThreadState {
     comments: Rc<HashMap<CommentId, Rc<Comment>>>,
     index: Rc<ThreadIndex>,
     collapsed: Rc<HashSet<CommentId>>,
+    /// Votes sent and not yet answered.
+    pending_votes: Rc<HashSet<VoteTarget>>,
+    /// The last thing that went wrong with a vote or an edit, and where to show it.
+    problem: Option<(VoteTarget, String)>,
+    /// The comment whose reply form is open.
+    pub replying_to: Option<CommentId>,
+    /// The comment whose edit form is open.
+    pub editing: Option<CommentId>,
+    /// A comment that should take keyboard focus once rendered (a reply just sent).
+    pub focus: Option<CommentId>,
+    /// This browser's own recent comments, which it may edit or delete.
+    own: Rc<HashMap<CommentId, Rc<Authorship>>>,
 }
 
 impl ThreadState {
@@ -79,14 +135,85 @@ impl ThreadState {
         self.comments.values().filter(|c| !c.deleted).count()
     }
 
+    /// What lets this browser edit comment `id`, if it wrote it.
+    pub fn authorship(&self, id: CommentId) -> Option<&Rc<Authorship>> {
+        self.own.get(&id)
+    }
+
+    pub fn vote_pending(&self, target: VoteTarget) -> bool {
+        self.pending_votes.contains(&target)
+    }
+
+    /// The message for what last went wrong at `target`, if it is there.
+    pub fn problem_at(&self, target: VoteTarget) -> Option<&str> {
+        match &self.problem {
+            Some((at, message)) if *at == target => Some(message),
+            _ => None,
+        }
+    }
+
+    fn vote_state(&self, target: VoteTarget) -> Option<VoteState> {
+        match target {
+            VoteTarget::Thread => self.thread.as_ref().map(|t| VoteState {
+                votes: t.votes,
+                viewer_voted: t.viewer_voted,
+            }),
+            VoteTarget::Comment(id) => self.comments.get(&id).map(|c| VoteState {
+                votes: c.votes,
+                viewer_voted: c.viewer_voted,
+            }),
+        }
+    }
+
+    /// Sets a tally in place. The tree is not re-sorted, even under "top": the page must not
+    /// jump under the reader's pointer.
+    fn set_vote(&mut self, target: VoteTarget, to: VoteState) {
+        match target {
+            VoteTarget::Thread => {
+                if let Some(thread) = self.thread.as_mut() {
+                    let thread = Rc::make_mut(thread);
+                    thread.votes = to.votes;
+                    thread.viewer_voted = to.viewer_voted;
+                }
+            }
+            VoteTarget::Comment(id) => {
+                if let Some(comment) = Rc::make_mut(&mut self.comments).get_mut(&id) {
+                    let comment = Rc::make_mut(comment);
+                    comment.votes = to.votes;
+                    comment.viewer_voted = to.viewer_voted;
+                }
+            }
+        }
+    }
+
+    fn rebuild_index(&mut self) {
+        self.index = Rc::new(ThreadIndex::build(
+            self.comments.values().map(Rc::as_ref),
+            self.sort,
+        ));
+    }
+
+    /// Puts a comment the server sent into the map (new or replacing), keeping the tree in
+    /// step when its place in it may have changed.
+    fn upsert(&mut self, comment: Comment) {
+        let id = comment.id;
+        let moved = self
+            .comments
+            .get(&id)
+            .is_none_or(|old| old.parent_id != comment.parent_id);
+        Rc::make_mut(&mut self.comments).insert(id, Rc::new(comment));
+        if moved {
+            self.rebuild_index();
+        }
+    }
+
     fn load(&mut self, response: ThreadResponse) {
         let ThreadResponse { thread, comments } = response;
         let comments: HashMap<CommentId, Rc<Comment>> =
             comments.into_iter().map(|c| (c.id, Rc::new(c))).collect();
-        self.index = Rc::new(ThreadIndex::build(
-            comments.values().map(Rc::as_ref),
-            self.sort,
-        ));
+        self.comments = Rc::new(comments);
+        self.rebuild_index();
+        let comments = &self.comments;
         // Keep what the reader collapsed across a reload, minus comments that are gone.
         if self.collapsed.iter().any(|id| !comments.contains_key(id)) {
             self.collapsed = Rc::new(
@@ -97,7 +224,6 @@ impl ThreadState {
                     .collect(),
             );
         }
-        self.comments = Rc::new(comments);
         self.thread = Some(Rc::new(thread));
         self.fetch = FetchState::Ready;
     }
@@ -127,11 +253,108 @@ impl Reducible for ThreadState {
                     return self;
                 }
                 next.sort = sort;
-                next.index = Rc::new(ThreadIndex::build(
-                    next.comments.values().map(Rc::as_ref),
-                    sort,
-                ));
+                next.rebuild_index();
             }
+            Action::VoteStarted { target, wanted } => {
+                let Some(now) = self.vote_state(target) else {
+                    return self;
+                };
+                if self.vote_pending(target) {
+                    return self;
+                }
+                Rc::make_mut(&mut next.pending_votes).insert(target);
+                next.problem = None;
+                let votes = match (wanted, now.viewer_voted) {
+                    (true, false) => now.votes.saturating_add(1),
+                    (false, true) => now.votes.saturating_sub(1),
+                    _ => now.votes,
+                };
+                next.set_vote(
+                    target,
+                    VoteState {
+                        votes,
+                        viewer_voted: wanted,
+                    },
+                );
+            }
+            Action::VoteSettled {
+                target,
+                previous,
+                result,
+            } => {
+                Rc::make_mut(&mut next.pending_votes).remove(&target);
+                match result {
+                    Ok(state) => next.set_vote(target, state),
+                    Err(error) => {
+                        next.set_vote(target, previous);
+                        next.problem = Some((target, error.to_string()));
+                    }
+                }
+            }
+            Action::OpenReply(id) => {
+                if !self.comments.contains_key(&id) {
+                    return self;
+                }
+                next.replying_to = Some(id);
+            }
+            Action::CloseReply => next.replying_to = None,
+            Action::Remember(own) => {
+                next.own = Rc::new(own.into_iter().map(|(id, a)| (id, Rc::new(a))).collect());
+            }
+            Action::CommentPosted {
+                comment,
+                authorship,
+            } => {
+                let id = comment.id;
+                Rc::make_mut(&mut next.own).insert(id, Rc::new(authorship));
+                if let Some(parent) = comment.parent_id {
+                    // The reply must be seen: open its parent if the reader had collapsed it.
+                    if next.collapsed.contains(&parent) {
+                        Rc::make_mut(&mut next.collapsed).remove(&parent);
+                    }
+                    if next.replying_to == Some(parent) {
+                        next.replying_to = None;
+                    }
+                }
+                next.upsert(comment);
+                next.focus = Some(id);
+            }
+            Action::StartEdit(id) => {
+                if !self.comments.contains_key(&id) {
+                    return self;
+                }
+                next.editing = Some(id);
+                next.problem = None;
+            }
+            Action::StopEdit => next.editing = None,
+            Action::CommentEdited {
+                comment,
+                authorship,
+            } => {
+                Rc::make_mut(&mut next.own).insert(comment.id, Rc::new(authorship));
+                if next.editing == Some(comment.id) {
+                    next.editing = None;
+                }
+                next.focus = Some(comment.id);
+                next.upsert(comment);
+            }
+            Action::CommentDeleted { id, placeholder } => {
+                Rc::make_mut(&mut next.own).remove(&id);
+                if next.editing == Some(id) {
+                    next.editing = None;
+                }
+                match placeholder {
+                    Some(comment) => next.upsert(comment),
+                    None => {
+                        Rc::make_mut(&mut next.comments).remove(&id);
+                        next.rebuild_index();
+                    }
+                }
+            }
+            Action::CommentActionFailed { id, error } => {
+                next.problem = Some((VoteTarget::Comment(id), error.to_string()));
+            }
+            Action::Focused => next.focus = None,
         }
         Rc::new(next)
     }
@@ -299,6 +522,198 @@ mod tests {
         for (id, _) in lines {
             let _ = state.reduce_clone_toggle(id);
         }
+    }
+
+    fn mine(body: &str) -> Authorship {
+        Authorship {
+            edit_token: "token".into(),
+            until_ms: 1e15,
+            subject: String::new(),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn remembered_authorship_is_held_by_id() {
+        let mut own = HashMap::new();
+        own.insert(3, mine("mine"));
+        let state = loaded().reduce(Action::Remember(own));
+        assert!(state.authorship(3).is_some());
+        assert!(state.authorship(4).is_none());
+    }
+
+    fn votes_of(state: &ThreadState, id: CommentId) -> (u64, bool) {
+        let c = state.comment(id).unwrap();
+        (c.votes, c.viewer_voted)
+    }
+
+    #[test]
+    fn a_vote_shows_at_once_and_the_server_answer_stands() {
+        let target = VoteTarget::Comment(4);
+        let state = loaded().reduce(Action::VoteStarted {
+            target,
+            wanted: true,
+        });
+        assert_eq!(votes_of(&state, 4), (6, true));
+        assert!(state.vote_pending(target));
+        // A second press while the first is on its way changes nothing.
+        let again = state.clone().reduce(Action::VoteStarted {
+            target,
+            wanted: false,
+        });
+        assert!(Rc::ptr_eq(&state, &again));
+        // The server counted someone else's vote meanwhile: its tally wins.
+        let state = state.reduce(Action::VoteSettled {
+            target,
+            previous: VoteState {
+                votes: 5,
+                viewer_voted: false,
+            },
+            result: Ok(VoteState {
+                votes: 7,
+                viewer_voted: true,
+            }),
+        });
+        assert_eq!(votes_of(&state, 4), (7, true));
+        assert!(!state.vote_pending(target));
+        assert_eq!(state.problem_at(target), None);
+    }
+
+    #[test]
+    fn a_refused_vote_rolls_back_and_says_why() {
+        let target = VoteTarget::Comment(4);
+        let previous = VoteState {
+            votes: 5,
+            viewer_voted: false,
+        };
+        let state = loaded()
+            .reduce(Action::VoteStarted {
+                target,
+                wanted: true,
+            })
+            .reduce(Action::VoteSettled {
+                target,
+                previous,
+                result: Err(ApiError::Server {
+                    status: 429,
+                    code: "rate_limited".into(),
+                    message: "Too many votes. Try again in 30 seconds.".into(),
+                }),
+            });
+        assert_eq!(votes_of(&state, 4), (5, false));
+        assert_eq!(
+            state.problem_at(target),
+            Some("Too many votes. Try again in 30 seconds.")
+        );
+        assert_eq!(state.problem_at(VoteTarget::Thread), None);
+        // The next vote clears the message.
+        let state = state.reduce(Action::VoteStarted {
+            target,
+            wanted: true,
+        });
+        assert_eq!(state.problem_at(target), None);
+    }
+
+    #[test]
+    fn un_voting_never_goes_below_zero_and_the_page_vote_works_alike() {
+        let state = loaded().reduce(Action::VoteStarted {
+            target: VoteTarget::Comment(1),
+            wanted: false,
+        });
+        assert_eq!(votes_of(&state, 1), (0, false));
+        let state = state.reduce(Action::VoteStarted {
+            target: VoteTarget::Thread,
+            wanted: true,
+        });
+        let thread = state.thread().unwrap();
+        assert_eq!((thread.votes, thread.viewer_voted), (1, true));
+        // A vote for a comment the state does not hold is a stale click.
+        let before = state.clone();
+        let after = state.reduce(Action::VoteStarted {
+            target: VoteTarget::Comment(99),
+            wanted: true,
+        });
+        assert!(Rc::ptr_eq(&before, &after));
+    }
+
+    #[test]
+    fn votes_do_not_reorder_the_top_sort_under_the_reader() {
+        let state = loaded().reduce(Action::SetSort(SortOrder::Top));
+        let before = visible(&state);
+        let state = state.reduce(Action::VoteStarted {
+            target: VoteTarget::Comment(1),
+            wanted: true,
+        });
+        assert_eq!(visible(&state), before);
+    }
+
+    #[test]
+    fn a_posted_reply_takes_its_place_opens_its_parent_and_gets_focus() {
+        let state = loaded()
+            .reduce(Action::ToggleCollapse(2))
+            .reduce(Action::OpenReply(2));
+        assert_eq!(state.replying_to, Some(2));
+        let state = state.reduce(Action::CommentPosted {
+            comment: comment(6, Some(2), 9, 0),
+            authorship: mine("reply"),
+        });
+        assert_eq!(state.authorship(6).map(|a| a.body.as_str()), Some("reply"));
+        assert_eq!(state.replying_to, None);
+        assert!(!state.is_collapsed(2));
+        assert_eq!(state.focus, Some(6));
+        assert_eq!(
+            visible(&state),
+            vec![(1, 0), (2, 1), (3, 2), (6, 2), (4, 0), (5, 1)]
+        );
+        assert_eq!(state.comment_count(), 6);
+        let state = state.reduce(Action::Focused);
+        assert_eq!(state.focus, None);
+        // A top-level comment goes to the top level.
+        let state = state.reduce(Action::CommentPosted {
+            comment: comment(7, None, 10, 0),
+            authorship: mine("top"),
+        });
+        assert_eq!(visible(&state).last(), Some(&(7, 0)));
+    }
+
+    #[test]
+    fn edits_replace_and_deletes_remove_or_leave_a_placeholder() {
+        let state = loaded().reduce(Action::StartEdit(3));
+        assert_eq!(state.editing, Some(3));
+        let mut edited = comment(3, Some(2), 2, 0);
+        edited.body_html = "<p>better</p>".into();
+        edited.edited_at = Some("2016-07-20T15:00:00Z".into());
+        let state = state.reduce(Action::CommentEdited {
+            comment: edited,
+            authorship: mine("better"),
+        });
+        assert_eq!(state.editing, None);
+        assert_eq!(state.authorship(3).map(|a| a.body.as_str()), Some("better"));
+        assert_eq!(state.comment(3).unwrap().body_html, "<p>better</p>");
+
+        let state = state.reduce(Action::CommentDeleted {
+            id: 3,
+            placeholder: None,
+        });
+        assert!(state.comment(3).is_none());
+        assert!(state.authorship(3).is_none());
+        assert_eq!(visible(&state), vec![(1, 0), (2, 1), (4, 0), (5, 1)]);
+
+        let mut placeholder = comment(4, None, 3, 0);
+        placeholder.deleted = true;
+        let state = state.reduce(Action::CommentDeleted {
+            id: 4,
+            placeholder: Some(placeholder),
+        });
+        assert!(state.comment(4).unwrap().deleted);
+        assert_eq!(visible(&state), vec![(1, 0), (2, 1), (4, 0), (5, 1)]);
+        assert_eq!(state.comment_count(), 3);
+
+        let state = state.reduce(Action::CommentActionFailed {
+            id: 5,
+            error: ApiError::Network,
+        });
+        assert!(state.problem_at(VoteTarget::Comment(5)).is_some());
     }
 
     impl ThreadState {

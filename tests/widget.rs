@@ -15,12 +15,40 @@ use web_sys::{Element, HtmlElement, ShadowRoot};
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen(inline_js = r#"
+// A fake server: a reading answers with `body`; writes answer from routes set by `route`.
 export function answerWith(status, contentType, body) {
   window.__caucusRequests = [];
+  window.__caucusRoutes = {};
+  window.__caucusSent = [];
   window.fetch = async (request) => {
-    window.__caucusRequests.push(typeof request === "string" ? request : request.url);
-    return new Response(body, { status, headers: { "content-type": contentType } });
+    const method = request.method || "GET";
+    if (method === "GET") {
+      window.__caucusRequests.push(typeof request === "string" ? request : request.url);
+      return new Response(body, { status, headers: { "content-type": contentType } });
+    }
+    const path = new URL(request.url).pathname;
+    const sent = await request.text();
+    window.__caucusSent.push(`${method} ${path} ${request.headers.get("x-caucus-voter") || ""} ${sent}`);
+    const answer = window.__caucusRoutes[`${method} ${path}`];
+    if (!answer) throw new TypeError("Failed to fetch");
+    return new Response(answer.body, { status: answer.status, headers: { "content-type": "application/json" } });
   };
+}
+export function route(method, path, status, body) {
+  window.__caucusRoutes[`${method} ${path}`] = { status, body };
+}
+export function unroute(method, path) {
+  delete window.__caucusRoutes[`${method} ${path}`];
+}
+export function sent() {
+  return window.__caucusSent.slice();
+}
+export function type(element, value) {
+  element.value = value;
+  element.dispatchEvent(new InputEvent("input", { bubbles: true }));
+}
+export function press(element, key, ctrl) {
+  element.dispatchEvent(new KeyboardEvent("keydown", { key, ctrlKey: !!ctrl, bubbles: true }));
 }
 export function refuseConnections() {
   window.fetch = async () => { throw new TypeError("Failed to fetch"); };
@@ -35,6 +63,12 @@ extern "C" {
     #[wasm_bindgen(js_name = refuseConnections)]
     fn refuse_connections();
     fn requests() -> Vec<String>;
+    fn route(method: &str, path: &str, status: u16, body: &str);
+    fn unroute(method: &str, path: &str);
+    fn sent() -> Vec<String>;
+    #[wasm_bindgen(js_name = type)]
+    fn type_into(element: &Element, value: &str);
+    fn press(element: &Element, key: &str, ctrl: bool);
 }
 
 const SERVER: &str = "http://caucus.test";
@@ -358,4 +392,221 @@ async fn two_threads_on_one_page_live_side_by_side() {
     assert_eq!(caucus::mount_all(SERVER).expect("mount_all"), 0);
     first_host.remove();
     second_host.remove();
+}
+
+fn value_of(root: &ShadowRoot, selector: &str) -> String {
+    let element = one(root, selector);
+    js_sys::Reflect::get(&element, &"value".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+fn clear_storage() {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.clear();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_vote_shows_at_once_and_a_refusal_rolls_back_with_the_reason() {
+    clear_storage();
+    answer_with(200, "application/json", &fixture());
+    route("POST", "/api/voters", 201, r#"{"voter":"v-1"}"#);
+    route(
+        "PUT",
+        "/api/comments/4/vote",
+        200,
+        r#"{"votes":1,"viewer_voted":true}"#,
+    );
+    let (host, root) = mount_thread("libya");
+    until("the comments", || {
+        all(&root, "[data-caucus-comment]").len() == 4
+    })
+    .await;
+
+    let vote = one(&root, "[data-caucus-comment='4'] [data-caucus-vote]");
+    click(&vote);
+    until("the vote", || {
+        text(&one(&root, "[data-caucus-comment='4'] [data-caucus-tally]")) == "1 user has voted."
+    })
+    .await;
+    assert_eq!(vote.get_attribute("aria-pressed").as_deref(), Some("true"));
+    until("the answer", || sent().len() == 2).await;
+    assert_eq!(
+        sent(),
+        ["POST /api/voters  ", "PUT /api/comments/4/vote v-1 "],
+        "a voter token first, then the vote with it"
+    );
+
+    // Taking it back is refused: the tally returns and the reason shows.
+    route(
+        "DELETE",
+        "/api/comments/4/vote",
+        429,
+        r#"{"error":"rate_limited","message":"Too many votes from your network. Try again in 40 seconds."}"#,
+    );
+    click(&vote);
+    until("the refusal", || {
+        root.query_selector("[data-caucus-comment='4'] .caucus-problem")
+            .ok()
+            .flatten()
+            .is_some()
+    })
+    .await;
+    assert_eq!(
+        text(&one(&root, "[data-caucus-comment='4'] .caucus-problem")),
+        "Too many votes from your network. Try again in 40 seconds."
+    );
+    assert_eq!(
+        text(&one(&root, "[data-caucus-comment='4'] [data-caucus-tally]")),
+        "1 user has voted."
+    );
+    assert_eq!(vote.get_attribute("aria-pressed").as_deref(), Some("true"));
+    host.remove();
+}
+
+fn created(id: i64, parent: Option<i64>, body: &str) -> String {
+    let mut new = comment(id, parent, "Anonymous", 0);
+    new.body_html = format!("<p>{body}</p>");
+    new.created_at = "2016-07-20T15:00:00Z".into();
+    serde_json::to_string(&caucus_model::CreatedComment {
+        comment: new,
+        edit_token: "edit-secret".into(),
+    })
+    .expect("serializes")
+}
+
+#[wasm_bindgen_test]
+async fn a_reply_keeps_its_draft_survives_a_failed_send_and_lands_in_its_place() {
+    clear_storage();
+    answer_with(200, "application/json", &fixture());
+    let (host, root) = mount_thread("libya");
+    until("the comments", || {
+        all(&root, "[data-caucus-comment]").len() == 4
+    })
+    .await;
+
+    let reply = one(&root, "[data-caucus-comment='2'] [data-caucus-reply]");
+    click(&reply);
+    until("the reply form", || {
+        root.query_selector("[data-caucus-comment='2'] form")
+            .ok()
+            .flatten()
+            .is_some()
+    })
+    .await;
+    assert_eq!(
+        reply.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+    let body = "[data-caucus-comment='2'] form textarea";
+    type_into(&one(&root, body), "to the *shores* of Tripoli");
+    yew::scheduler::flush().await;
+
+    // Another mount of the same thread (a reload) finds the draft.
+    let (other_host, other) = mount_thread("libya");
+    until("the comments", || {
+        all(&other, "[data-caucus-comment]").len() == 4
+    })
+    .await;
+    click(&one(
+        &other,
+        "[data-caucus-comment='2'] [data-caucus-reply]",
+    ));
+    until("the draft", || {
+        other.query_selector(body).ok().flatten().is_some()
+            && value_of(&other, body) == "to the *shores* of Tripoli"
+    })
+    .await;
+    other_host.remove();
+
+    // The server is unreachable: the text stays, and the reason shows.
+    click(&one(
+        &root,
+        "[data-caucus-comment='2'] form [data-caucus-send]",
+    ));
+    until("the error", || {
+        root.query_selector("[data-caucus-form-error]")
+            .ok()
+            .flatten()
+            .is_some()
+    })
+    .await;
+    assert!(text(&one(&root, "[data-caucus-form-error]")).contains("Could not reach"));
+    assert_eq!(value_of(&root, body), "to the *shores* of Tripoli");
+
+    // Now it works: the reply appears under its parent, takes focus, and the draft is gone.
+    route(
+        "POST",
+        "/api/threads/libya/comments",
+        201,
+        &created(9, Some(2), "to the shores"),
+    );
+    press(&one(&root, body), "Enter", true);
+    until("the new reply", || {
+        root.query_selector("[data-caucus-comment='9']")
+            .ok()
+            .flatten()
+            .is_some()
+    })
+    .await;
+    let order: Vec<String> = all(&root, "[data-caucus-comment]")
+        .iter()
+        .filter_map(|c| c.get_attribute("data-caucus-comment"))
+        .collect();
+    assert_eq!(order, ["1", "2", "3", "9", "4"]);
+    assert_eq!(
+        one(&root, "[data-caucus-comment='9']")
+            .get_attribute("data-depth")
+            .as_deref(),
+        Some("2")
+    );
+    until("the focus", || {
+        root.active_element()
+            .and_then(|e| e.get_attribute("data-caucus-comment"))
+            .as_deref()
+            == Some("9")
+    })
+    .await;
+    assert!(root
+        .query_selector("[data-caucus-comment='2'] form")
+        .expect("selector")
+        .is_none());
+    let posted = sent().pop().unwrap_or_default();
+    assert!(
+        posted.contains(r#""parent_id":2"#) && posted.contains("to the *shores* of Tripoli"),
+        "{posted}"
+    );
+    // The author may edit it now.
+    assert!(root
+        .query_selector("[data-caucus-comment='9'] [data-caucus-edit]")
+        .expect("selector")
+        .is_some());
+    host.remove();
+
+    let (host, root) = mount_thread("libya");
+    until("the comments", || {
+        all(&root, "[data-caucus-comment]").len() == 4
+    })
+    .await;
+    click(&one(&root, "[data-caucus-comment='2'] [data-caucus-reply]"));
+    until("the empty form", || {
+        root.query_selector(body).ok().flatten().is_some()
+    })
+    .await;
+    assert_eq!(value_of(&root, body), "", "the sent draft is cleared");
+    // Escape closes the form and gives focus back to the reply button.
+    press(&one(&root, body), "Escape", false);
+    until("the form to close", || {
+        root.query_selector(body).ok().flatten().is_none()
+    })
+    .await;
+    assert_eq!(
+        root.active_element()
+            .and_then(|e| e.get_attribute("data-caucus-reply")),
+        Some(String::new())
+    );
+    unroute("POST", "/api/threads/libya/comments");
+    host.remove();
 }

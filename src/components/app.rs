@@ -5,9 +5,12 @@ use caucus_model::SortOrder;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use crate::api;
+use std::rc::Rc;
+
+use crate::api::Endpoint;
 use crate::components::thread::ThreadView;
 use crate::state::{Action, FetchState, ThreadState};
+use crate::storage;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct AppProps {
@@ -24,35 +27,40 @@ pub fn app(props: &AppProps) -> Html {
     let state = use_reducer(|| ThreadState::new(props.sort));
     // Bumped by Retry: a new value runs the fetch effect again.
     let attempt = use_state(|| 0_u32);
+    let endpoint = use_memo(
+        (props.server.clone(), props.slug.clone()),
+        |(server, slug)| Endpoint::new(server, slug),
+    );
 
     {
         let dispatch = state.dispatcher();
         let sort = props.sort;
-        use_effect_with(
-            (props.server.clone(), props.slug.clone(), *attempt),
-            move |(server, slug, _)| {
-                let controller = web_sys::AbortController::new().ok();
-                let signal = controller.as_ref().map(|c| c.signal());
-                dispatch.dispatch(Action::Fetching);
-                let (server, slug) = (server.clone(), slug.clone());
-                spawn_local(async move {
-                    let result = api::fetch_thread(&server, &slug, sort, signal.as_ref()).await;
-                    // An aborted request was replaced or its widget is gone: its answer is stale.
-                    if signal.as_ref().is_some_and(|s| s.aborted()) {
-                        return;
-                    }
-                    dispatch.dispatch(match result {
-                        Ok(response) => Action::Loaded(response),
-                        Err(error) => Action::Failed(error),
-                    });
-                });
-                move || {
-                    if let Some(controller) = controller {
-                        controller.abort();
-                    }
+        use_effect_with((endpoint.clone(), *attempt), move |(endpoint, _)| {
+            let controller = web_sys::AbortController::new().ok();
+            let signal = controller.as_ref().map(|c| c.signal());
+            dispatch.dispatch(Action::Remember(storage::load_authorships(
+                &endpoint.server,
+                js_sys::Date::now(),
+            )));
+            dispatch.dispatch(Action::Fetching);
+            let endpoint = endpoint.clone();
+            spawn_local(async move {
+                let result = endpoint.fetch_thread(sort, signal.as_ref()).await;
+                // An aborted request was replaced or its widget is gone: its answer is stale.
+                if signal.as_ref().is_some_and(|s| s.aborted()) {
+                    return;
                 }
-            },
-        );
+                dispatch.dispatch(match result {
+                    Ok(response) => Action::Loaded(response),
+                    Err(error) => Action::Failed(error),
+                });
+            });
+            move || {
+                if let Some(controller) = controller {
+                    controller.abort();
+                }
+            }
+        });
     }
 
     let retry = {
@@ -71,7 +79,9 @@ pub fn app(props: &AppProps) -> Html {
             </div>
         },
         FetchState::Ready => html! {
-            <ThreadView state={state.clone()} />
+            <ContextProvider<Rc<Endpoint>> context={endpoint}>
+                <ThreadView state={state.clone()} />
+            </ContextProvider<Rc<Endpoint>>>
         },
     }
 }

@@ -7,12 +7,35 @@
 
 use std::rc::Rc;
 
-use caucus_model::{Comment, CommentId};
+use caucus_model::{Comment, CommentId, VoteState};
+use web_sys::HtmlElement;
 use yew::prelude::*;
 
+use crate::api::VoteTarget;
 use crate::components::avatar::Avatar;
+use crate::components::form::{CommentForm, FormPurpose, Sent};
+use crate::components::slot;
 use crate::components::vote::VoteControl;
+use crate::storage::Authorship;
 use crate::text;
+
+/// What a comment can ask of its thread. Made once per thread, so comparing it is cheap and a
+/// comment re-renders only when its own data changes.
+#[derive(PartialEq)]
+pub struct CommentActions {
+    pub toggle: Callback<CommentId>,
+    /// (what, wanted, the state before the click: what a refusal rolls back to)
+    pub vote: Callback<(VoteTarget, bool, VoteState)>,
+    /// Open (`Some`) or close (`None`) a reply form.
+    pub reply: Callback<Option<CommentId>>,
+    /// Open (`Some`) or close (`None`) an edit form.
+    pub edit: Callback<Option<CommentId>>,
+    pub posted: Callback<Sent>,
+    pub edited: Callback<Sent>,
+    pub delete: Callback<CommentId>,
+    /// The comment that was to take focus has it.
+    pub focused: Callback<()>,
+}
 
 /// Indentation stops growing here, so a 40-deep chain stays readable on a phone. The data has
 /// no limit: `data-depth` still tells the real depth.
@@ -27,19 +50,52 @@ pub struct CommentProps {
     pub collapsed: bool,
     /// How many comments sit below this one, all generations.
     pub replies: usize,
-    pub on_toggle: Callback<CommentId>,
+    pub actions: Rc<CommentActions>,
+    /// A vote of this reader's is on its way.
+    #[prop_or_default]
+    pub vote_pending: bool,
+    /// What went wrong with the last vote, edit or delete here.
+    #[prop_or_default]
+    pub problem: Option<AttrValue>,
+    #[prop_or_default]
+    pub replying: bool,
+    #[prop_or_default]
+    pub editing: bool,
+    /// Take keyboard focus once rendered (a reply just sent, an edit just saved).
+    #[prop_or_default]
+    pub focus: bool,
+    /// Set when this browser wrote the comment and may still edit it.
+    #[prop_or_default]
+    pub mine: Option<Rc<Authorship>>,
 }
 
 #[function_component(CommentView)]
 pub fn comment_view(props: &CommentProps) -> Html {
     let comment = &props.comment;
     let id = comment.id;
+    let actions = &props.actions;
+    let article_ref = use_node_ref();
+    let reply_ref = use_node_ref();
+    let edit_ref = use_node_ref();
+
+    {
+        let (article_ref, focused) = (article_ref.clone(), actions.focused.clone());
+        use_effect_with(props.focus, move |focus| {
+            if *focus {
+                if let Some(article) = article_ref.cast::<HtmlElement>() {
+                    let _ = article.focus();
+                }
+                focused.emit(());
+            }
+        });
+    }
+
     let author_id = format!("caucus-by-{id}");
     let style = format!("--caucus-depth: {}", props.depth.min(MAX_INDENT));
 
     let collapse = (props.replies > 0).then(|| {
-        let on_toggle = props.on_toggle.clone();
-        let onclick = Callback::from(move |_: MouseEvent| on_toggle.emit(id));
+        let toggle = actions.toggle.clone();
+        let onclick = Callback::from(move |_: MouseEvent| toggle.emit(id));
         let label = format!("Replies to {}", comment.author);
         html! {
             <button type="button" class="caucus-collapse" data-caucus-collapse=""
@@ -51,20 +107,107 @@ pub fn comment_view(props: &CommentProps) -> Html {
     let hidden = props.collapsed.then(|| {
         html! { <p class="caucus-hidden">{ text::replies_hidden(props.replies) }</p> }
     });
+    let problem = props.problem.as_ref().map(|message| {
+        html! { <p class="caucus-problem" role="alert">{ message }</p> }
+    });
 
     if comment.deleted {
         return html! {
             <article class="caucus-comment caucus-deleted" data-caucus-comment={id.to_string()}
                 data-depth={props.depth.to_string()} {style}>
-                <p class="caucus-deleted-note">{ "This comment was deleted." }{ collapse }</p>
-                { hidden }
+                <p class="caucus-deleted-note">{ "This comment was deleted." }{ slot(collapse) }</p>
+                { slot(hidden) }
             </article>
         };
     }
 
+    let on_vote = {
+        let vote = actions.vote.clone();
+        let (pending, before) = (
+            props.vote_pending,
+            VoteState {
+                votes: comment.votes,
+                viewer_voted: comment.viewer_voted,
+            },
+        );
+        Callback::from(move |wanted: bool| {
+            if !pending {
+                vote.emit((VoteTarget::Comment(id), wanted, before));
+            }
+        })
+    };
+
+    let reply_button = {
+        let (reply, replying) = (actions.reply.clone(), props.replying);
+        let onclick = Callback::from(move |_: MouseEvent| {
+            reply.emit((!replying).then_some(id));
+        });
+        html! {
+            <button type="button" class="caucus-link-button" data-caucus-reply="" ref={reply_ref.clone()}
+                aria-expanded={props.replying.to_string()} {onclick}>{ "reply" }</button>
+        }
+    };
+    let reply_form = props.replying.then(|| {
+        let (reply, reply_ref) = (actions.reply.clone(), reply_ref.clone());
+        let on_cancel = Callback::from(move |()| {
+            reply.emit(None);
+            refocus(&reply_ref);
+        });
+        html! {
+            <CommentForm purpose={FormPurpose::Reply(Some(id))} on_sent={actions.posted.clone()}
+                {on_cancel} />
+        }
+    });
+
+    // Edit and delete: only the author's browser, only while the server allows it.
+    let mine = props
+        .mine
+        .clone()
+        .filter(|mine| mine.is_open(js_sys::Date::now()));
+    let own_controls = mine.as_ref().map(|_| {
+        let edit = actions.edit.clone();
+        let editing = props.editing;
+        let on_edit = Callback::from(move |_: MouseEvent| edit.emit((!editing).then_some(id)));
+        let delete = actions.delete.clone();
+        let on_delete = Callback::from(move |_: MouseEvent| delete.emit(id));
+        html! {
+            <>
+                <button type="button" class="caucus-link-button" data-caucus-edit=""
+                    ref={edit_ref.clone()} onclick={on_edit}>{ "edit" }</button>
+                <button type="button" class="caucus-link-button" data-caucus-delete=""
+                    onclick={on_delete}>{ "delete" }</button>
+            </>
+        }
+    });
+    let body = match (props.editing, mine) {
+        (true, Some(mine)) => {
+            let (edit, edit_ref) = (actions.edit.clone(), edit_ref.clone());
+            let on_cancel = Callback::from(move |()| {
+                edit.emit(None);
+                refocus(&edit_ref);
+            });
+            html! {
+                <CommentForm purpose={FormPurpose::Edit(id, mine)}
+                    on_sent={actions.edited.clone()} {on_cancel} />
+            }
+        }
+        _ => html! {
+            <>
+                if let Some(subject) = &comment.subject {
+                    <h3 class="caucus-subject">{ subject }</h3>
+                }
+                <div class="caucus-body">
+                    // Sanitized on the server (pulldown-cmark + ammonia): the only raw HTML shown.
+                    { Html::from_html_unchecked(comment.body_html.clone().into()) }
+                </div>
+            </>
+        },
+    };
+
     html! {
-        <article class="caucus-comment" data-caucus-comment={id.to_string()}
-            data-depth={props.depth.to_string()} {style} aria-labelledby={author_id.clone()}>
+        <article class="caucus-comment" data-caucus-comment={id.to_string()} ref={article_ref}
+            data-depth={props.depth.to_string()} {style} aria-labelledby={author_id.clone()}
+            tabindex="-1">
             <header class="caucus-comment-head">
                 <Avatar name={comment.author.clone()} picture={comment.avatar.clone()} />
                 <span class="caucus-author" id={author_id}>{ &comment.author }</span>
@@ -74,23 +217,29 @@ pub fn comment_view(props: &CommentProps) -> Html {
                 if comment.edited_at.is_some() {
                     <span class="caucus-edited">{ "(edited)" }</span>
                 }
-                { collapse }
+                { slot(collapse) }
             </header>
-            if let Some(subject) = &comment.subject {
-                <h3 class="caucus-subject">{ subject }</h3>
-            }
-            <div class="caucus-body">
-                // Sanitized on the server (pulldown-cmark + ammonia): the only raw HTML we show.
-                { Html::from_html_unchecked(comment.body_html.clone().into()) }
-            </div>
+            { body }
             <footer class="caucus-comment-foot">
                 <VoteControl votes={comment.votes} voted={comment.viewer_voted}
-                    tally_id={format!("caucus-tally-{id}")} />
+                    tally_id={format!("caucus-tally-{id}")} on_vote={on_vote} />
+                { reply_button }
+                { slot(own_controls) }
             </footer>
+            { slot(problem) }
             if let Some(signature) = &comment.signature {
                 <p class="caucus-signature">{ signature }</p>
             }
-            { hidden }
+            { slot(reply_form) }
+            { slot(hidden) }
         </article>
+    }
+}
+
+/// Gives focus back to a control once the form it opened has closed, so a keyboard user is
+/// not sent back to the top of the page.
+fn refocus(control: &NodeRef) {
+    if let Some(control) = control.cast::<HtmlElement>() {
+        let _ = control.focus();
     }
 }

@@ -5,10 +5,21 @@
 //! - [`thread`]: the ready thread: the page's own bar, the heading, the flat list of comments.
 //! - [`comment`]: one comment.
 //! - [`vote`]: the "up" button and its tally.
+//! - [`form`]: the reply form, and the author's edit form.
 //! - [`avatar`]: an author's picture.
 
 pub mod app;
 pub mod avatar;
 pub mod comment;
+pub mod form;
 pub mod thread;
 pub mod vote;
+
+use yew::Html;
+
+/// An optional child, as one node either way. Yew matches unkeyed children from the end of
+/// the list, so a child that is sometimes absent would shift its siblings and make Yew
+/// rebuild them: the button under the reader's finger (or focus) would be replaced.
+pub fn slot(node: Option<Html>) -> Html {
+    node.unwrap_or_default()
+}

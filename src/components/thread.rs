@@ -5,15 +5,20 @@
 //! nested elements: a vote or a collapse then re-renders a handful of keyed siblings instead of
 //! a subtree, and depth costs nothing however deep a reply chain goes.
 
-use caucus_model::{CommentId, SortOrder, VisibleComment};
+use std::rc::Rc;
+
+use caucus_model::{CommentId, SortOrder, VisibleComment, VoteState};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::components::comment::CommentView;
+use crate::api::{Endpoint, VoteTarget};
+use crate::components::comment::{CommentActions, CommentView};
+use crate::components::form::{CommentForm, FormPurpose, Sent};
 use crate::components::vote::VoteControl;
 use crate::state::{Action, ThreadState};
+use crate::storage;
 use crate::text;
 
 #[derive(Properties, PartialEq)]
@@ -25,8 +30,9 @@ pub struct ThreadProps {
 pub fn thread_view(props: &ThreadProps) -> Html {
     let state = &props.state;
     let dispatcher = state.dispatcher();
-    let on_toggle = use_callback(dispatcher.clone(), |id: CommentId, dispatch| {
-        dispatch.dispatch(Action::ToggleCollapse(id))
+    let endpoint = use_context::<Rc<Endpoint>>();
+    let actions = use_memo((dispatcher.clone(), endpoint), |(dispatch, endpoint)| {
+        comment_actions(dispatch.clone(), endpoint.clone())
     });
     let on_sort = use_callback(dispatcher, |event: Event, dispatch| {
         let picked = event
@@ -42,12 +48,25 @@ pub fn thread_view(props: &ThreadProps) -> Html {
         Some(thread) => (thread.votes, thread.viewer_voted, thread.url.clone()),
         None => (0, false, None),
     };
+    let on_thread_vote = {
+        let (vote, pending) = (actions.vote.clone(), state.vote_pending(VoteTarget::Thread));
+        let before = VoteState {
+            votes: thread_votes,
+            viewer_voted: thread_voted,
+        };
+        Callback::from(move |wanted: bool| {
+            if !pending {
+                vote.emit((VoteTarget::Thread, wanted, before));
+            }
+        })
+    };
 
     let lines = state.index().visible(|id| state.is_collapsed(id));
     let comments = lines
         .into_iter()
         .filter_map(|VisibleComment { id, depth }| {
             let comment = state.comment(id)?.clone();
+            let target = VoteTarget::Comment(id);
             Some(html! {
                 <CommentView
                     key={id}
@@ -55,7 +74,13 @@ pub fn thread_view(props: &ThreadProps) -> Html {
                     {depth}
                     collapsed={state.is_collapsed(id)}
                     replies={state.index().descendant_count(id)}
-                    on_toggle={on_toggle.clone()}
+                    actions={actions.clone()}
+                    vote_pending={state.vote_pending(target)}
+                    problem={state.problem_at(target).map(|p| AttrValue::from(p.to_owned()))}
+                    replying={state.replying_to == Some(id)}
+                    editing={state.editing == Some(id)}
+                    focus={state.focus == Some(id)}
+                    mine={state.authorship(id).cloned()}
                 />
             })
         });
@@ -69,7 +94,11 @@ pub fn thread_view(props: &ThreadProps) -> Html {
                     voted={thread_voted}
                     tally_id="caucus-thread-tally"
                     thread_level=true
+                    on_vote={on_thread_vote}
                 />
+                if let Some(problem) = state.problem_at(VoteTarget::Thread) {
+                    <p class="caucus-problem" role="alert">{ problem }</p>
+                }
             </div>
             <div class="caucus-thread-head">
                 <h2 id="caucus-heading" class="caucus-heading">{ text::comment_count(state.comment_count()) }</h2>
@@ -84,10 +113,122 @@ pub fn thread_view(props: &ThreadProps) -> Html {
                     </select>
                 </label>
             </div>
+            <CommentForm purpose={FormPurpose::Reply(None)} on_sent={actions.posted.clone()} />
             <div class="caucus-comments">
                 { for comments }
             </div>
         </section>
+    }
+}
+
+/// Everything a comment can ask of the thread: reducer actions, and the requests behind them.
+fn comment_actions(
+    dispatch: UseReducerDispatcher<ThreadState>,
+    endpoint: Option<Rc<Endpoint>>,
+) -> CommentActions {
+    let d = dispatch.clone();
+    let toggle = Callback::from(move |id| d.dispatch(Action::ToggleCollapse(id)));
+
+    let (d, e) = (dispatch.clone(), endpoint.clone());
+    let vote = Callback::from(
+        move |(target, wanted, previous): (VoteTarget, bool, VoteState)| {
+            let Some(endpoint) = e.clone() else {
+                return;
+            };
+            d.dispatch(Action::VoteStarted { target, wanted });
+            let d = d.clone();
+            spawn_local(async move {
+                let result = endpoint.vote(target, wanted).await;
+                d.dispatch(Action::VoteSettled {
+                    target,
+                    previous,
+                    result,
+                });
+            });
+        },
+    );
+
+    let d = dispatch.clone();
+    let reply = Callback::from(move |id: Option<CommentId>| {
+        d.dispatch(id.map_or(Action::CloseReply, Action::OpenReply))
+    });
+    let d = dispatch.clone();
+    let edit = Callback::from(move |id: Option<CommentId>| {
+        d.dispatch(id.map_or(Action::StopEdit, Action::StartEdit))
+    });
+    let d = dispatch.clone();
+    let posted = Callback::from(
+        move |Sent {
+                  comment,
+                  authorship,
+              }| {
+            d.dispatch(Action::CommentPosted {
+                comment,
+                authorship,
+            })
+        },
+    );
+    let d = dispatch.clone();
+    let edited = Callback::from(
+        move |Sent {
+                  comment,
+                  authorship,
+              }| {
+            d.dispatch(Action::CommentEdited {
+                comment,
+                authorship,
+            })
+        },
+    );
+
+    let (d, e) = (dispatch.clone(), endpoint);
+    let delete = Callback::from(move |id: CommentId| {
+        let Some(endpoint) = e.clone() else {
+            return;
+        };
+        let now = js_sys::Date::now();
+        let Some(mine) = storage::load_authorships(&endpoint.server, now).remove(&id) else {
+            d.dispatch(Action::CommentActionFailed {
+                id,
+                error: crate::api::ApiError::Unexpected(
+                    "this browser no longer holds the key to edit this comment".into(),
+                ),
+            });
+            return;
+        };
+        let confirmed = web_sys::window()
+            .and_then(|w| {
+                w.confirm_with_message("Delete your comment? This cannot be undone.")
+                    .ok()
+            })
+            .unwrap_or(false);
+        if !confirmed {
+            return;
+        }
+        let d = d.clone();
+        spawn_local(async move {
+            match endpoint.delete_comment(id, &mine.edit_token).await {
+                Ok(placeholder) => {
+                    storage::save_authorship(&endpoint.server, id, None, js_sys::Date::now());
+                    d.dispatch(Action::CommentDeleted { id, placeholder });
+                }
+                Err(error) => d.dispatch(Action::CommentActionFailed { id, error }),
+            }
+        });
+    });
+
+    let d = dispatch;
+    let focused = Callback::from(move |()| d.dispatch(Action::Focused));
+
+    CommentActions {
+        toggle,
+        vote,
+        reply,
+        edit,
+        posted,
+        edited,
+        delete,
+        focused,
     }
 }
 
