@@ -16,6 +16,8 @@ pub const MAX_SIGNATURE_CHARS: usize = 256;
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
 /// A thread slug is at most this many characters long.
 pub const MAX_SLUG_CHARS: usize = 200;
+/// For this long after posting (in seconds), a comment's author may edit or delete it.
+pub const EDIT_WINDOW_SECONDS: u64 = 15 * 60;
 /// What an empty author name is shown as.
 pub const ANONYMOUS: &str = "Anonymous";
 

@@ -4,23 +4,8 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use caucus_model::{Comment, ErrorBody, ThreadResponse};
-use common::{TestResponse, TestServer};
-
-fn assert_error(response: &TestResponse, status: StatusCode, code: &str) -> ErrorBody {
-    assert_eq!(response.status, status, "{}", response.text());
-    assert!(
-        response
-            .header("content-type")
-            .starts_with("application/json"),
-        "{:?}",
-        response.headers
-    );
-    let body: ErrorBody = response.json();
-    assert_eq!(body.error, code);
-    assert!(!body.message.is_empty());
-    body
-}
+use caucus_model::{Comment, ThreadResponse};
+use common::{assert_error, TestServer};
 
 #[tokio::test]
 async fn an_unknown_thread_is_empty_not_an_error() {
