@@ -97,9 +97,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/api/comments/{id}",
-            any(api_not_found)
-                .patch(edit_comment)
-                .delete(delete_comment),
+            axum::routing::patch(edit_comment).delete(delete_comment),
         )
         .route(
             "/api/comments/{id}/vote",

@@ -227,6 +227,19 @@ async fn wrong_methods_are_json_405() {
         "method_not_allowed",
     );
     assert!(response.header("allow").contains("GET"));
+    for (uri, allow) in [
+        ("/api/comments/1", "PATCH,DELETE"),
+        ("/api/comments/1/vote", "PUT,DELETE"),
+        ("/api/voters", "POST"),
+    ] {
+        let response = server.get(uri).await;
+        assert_error(
+            &response,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        );
+        assert_eq!(response.header("allow").replace(' ', ""), allow, "{uri}");
+    }
     let response = server.send(Method::DELETE, "/healthz").await;
     assert_error(
         &response,
