@@ -24,8 +24,10 @@
 //! Every write under `/api` passes, in this order: the origin check ([`crate::origin`], 403
 //! `origin_not_allowed`), then the request body (JSON only, at most 64 KB: 415, 413, and
 //! 400/422 for JSON that is malformed or has unknown or mistyped fields), the fields
-//! ([`crate::submission`], 422), the rate limit of the client's network ([`crate::abuse`], 429
-//! with `Retry-After`), and finally the database. A write that fails a check changes nothing.
+//! ([`crate::submission`], 422), the voter token (401) where one is needed, the rate limit of
+//! the client's network ([`crate::abuse`], 429 with `Retry-After`), the edit token and window
+//! (401/403) for edits and deletes, and finally the database, where each write is one
+//! transaction. A write that fails a check changes nothing.
 //! Votes are idempotent: `PUT` twice is one vote, `DELETE` twice is none.
 //!
 //! The client's network is the socket's peer address (`ConnectInfo`, so the server must be
@@ -59,7 +61,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{any, get, post, put};
+use axum::routing::{any, get, patch, post, put};
 use axum::{Json, Router};
 use caucus_model::limits::{is_valid_slug, EDIT_WINDOW_SECONDS, MAX_REQUEST_BYTES, MAX_SLUG_CHARS};
 use caucus_model::{
@@ -97,7 +99,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/api/comments/{id}",
-            axum::routing::patch(edit_comment).delete(delete_comment),
+            patch(edit_comment).delete(delete_comment),
         )
         .route(
             "/api/comments/{id}/vote",
@@ -280,10 +282,7 @@ async fn read_thread(
         })?,
     };
 
-    let voter = headers
-        .get(VOTER_HEADER)
-        .and_then(|token| token.to_str().ok())
-        .and_then(|token| state.keys.verify_voter(token));
+    let voter = optional_voter(&state, &headers);
     let voter = voter.as_ref().map(VoterId::as_str);
     let response = match store::load_thread(&state.pool, &slug, order, voter).await? {
         Some((thread, comments)) => ThreadResponse {
@@ -304,14 +303,9 @@ async fn read_thread(
     Ok(Json(response))
 }
 
-/// The slug of a `GET`, or of a write once its sub-resource is split off; checked.
+/// The slug of a `GET`, checked.
 fn thread_slug(path: Result<Path<String>, PathRejection>) -> Result<String, AppError> {
-    let Path(slug) = path.map_err(|_| {
-        AppError::bad_request(
-            "invalid_slug",
-            "Invalid thread name: once percent-decoded, it is not valid UTF-8.",
-        )
-    })?;
+    let Path(slug) = path.map_err(|_| undecodable_slug())?;
     if !is_valid_slug(&slug) {
         return Err(invalid_slug(&slug));
     }
@@ -326,12 +320,7 @@ enum ThreadWrite {
 
 impl ThreadWrite {
     fn parse(path: Result<Path<String>, PathRejection>) -> Result<ThreadWrite, AppError> {
-        let Path(rest) = path.map_err(|_| {
-            AppError::bad_request(
-                "invalid_slug",
-                "Invalid thread name: once percent-decoded, it is not valid UTF-8.",
-            )
-        })?;
+        let Path(rest) = path.map_err(|_| undecodable_slug())?;
         let Some((slug, sub)) = rest.rsplit_once('/') else {
             return Err(AppError::method_not_allowed_but("GET"));
         };
@@ -819,6 +808,13 @@ fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
         inner = source;
     }
     shorten(&inner.to_string())
+}
+
+fn undecodable_slug() -> AppError {
+    AppError::bad_request(
+        "invalid_slug",
+        "Invalid thread name: once percent-decoded, it is not valid UTF-8.",
+    )
 }
 
 fn invalid_slug(slug: &str) -> AppError {
