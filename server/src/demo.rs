@@ -86,7 +86,7 @@ pub async fn seed(pool: &SqlitePool) -> anyhow::Result<bool> {
     // Votes go through the same path as real ones, one synthetic voter each, so the counters
     // agree with the vote tables and a real voter can still add theirs.
     for n in 1..=fixture.thread.votes {
-        store::add_thread_vote(&mut tx, thread_id, &seed_voter(n), &now).await?;
+        store::add_thread_vote(&mut tx, thread_id, &seed_ballot(&seed_voter(n)), &now).await?;
     }
 
     let mut ids = HashMap::with_capacity(fixture.comments.len());
@@ -130,11 +130,14 @@ pub async fn seed(pool: &SqlitePool) -> anyhow::Result<bool> {
                 body_html: &body_html,
                 signature: comment.signature.as_deref(),
                 created_at: &comment.created_at,
+                // Nobody holds a token for the demo's comments.
+                edit_token_hash: None,
             },
         )
         .await?;
         for n in 1..=comment.votes {
-            store::add_comment_vote(&mut tx, id, &seed_voter(n), &comment.created_at).await?;
+            let voter = seed_voter(n);
+            store::add_comment_vote(&mut tx, id, &seed_ballot(&voter), &comment.created_at).await?;
         }
         ids.insert(comment.key.as_str(), id);
     }
@@ -144,6 +147,16 @@ pub async fn seed(pool: &SqlitePool) -> anyhow::Result<bool> {
 
 fn seed_voter(n: u64) -> String {
     format!("seed:{n}")
+}
+
+/// Seeded votes come from no network, so no cap applies to them (nor do they use up a real
+/// network's share).
+fn seed_ballot(voter: &str) -> store::Ballot<'_> {
+    store::Ballot {
+        voter,
+        network: None,
+        network_cap: None,
+    }
 }
 
 /// The demo page: the article, then the widget, embedded as any host page would embed it.

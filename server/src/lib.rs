@@ -9,25 +9,39 @@
 //! - [`render`] turns comment Markdown into sanitized HTML, once, when a comment is written.
 //! - [`demo`] seeds the demo thread from its fixture and renders the demo page.
 //! - `error` is the one error type handlers return; it becomes a JSON [`caucus_model::ErrorBody`].
+//! - [`tokens`] signs voter tokens and hashes edit tokens and client networks.
+//! - [`abuse`] holds the rate limits and the policy against inflated tallies.
+//! - [`origin`] decides which pages may write (`--allow-origin`).
+//! - `submission` cleans and checks what authors send, before it is stored.
 //!
 //! `main.rs` is a thin command line around [`open_db`] and [`app`]; tests drive [`app`]
 //! directly, without a socket.
 
+pub mod abuse;
 pub mod demo;
 mod error;
+pub mod origin;
 pub mod render;
 mod routes;
 mod store;
+mod submission;
+pub mod tokens;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use sqlx::SqlitePool;
+use tokio::sync::Mutex;
+
+use abuse::{AbuseLimits, Policy};
+use origin::AllowedOrigins;
+use tokens::ServerKeys;
 
 pub use render::render_markdown;
 pub use routes::app;
 pub use store::open_db;
 
-/// What every request handler can reach. Cheap to clone: the pool is shared.
+/// What every request handler can reach. Cheap to clone: everything big is shared.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub pool: SqlitePool,
@@ -35,4 +49,36 @@ pub struct AppState {
     pub assets: PathBuf,
     /// Whether `GET /` shows the demo article (`--demo`) instead of a short notice.
     pub demo: bool,
+    /// Rate limits and the cap on one network's votes per target (`--rate-limits`).
+    pub abuse: Arc<AbuseLimits>,
+    /// The pages that may write (`--allow-origin`).
+    pub origins: AllowedOrigins,
+    /// Whether the client's address is the right-most `X-Forwarded-For` entry rather than the
+    /// socket's peer (`--trust-forwarded-for`, behind a reverse proxy).
+    pub trust_forwarded_for: bool,
+    keys: Arc<ServerKeys>,
+    /// Write transactions take turns here. SQLite allows one writer at a time anyway; queueing
+    /// in this fair lock, rather than in SQLite's busy handler (which sleeps and retries, first
+    /// come not first served), keeps a burst of writes from timing out. Other processes on the
+    /// same file are still kept apart by SQLite's own lock.
+    write_turn: Arc<Mutex<()>>,
+}
+
+impl AppState {
+    /// A server on `pool` with the defaults of the command line: limits on, loopback pages
+    /// and its own origin may write, no proxy trusted, no demo. Loads (on first start,
+    /// creates) the server's secrets.
+    pub async fn new(pool: SqlitePool, assets: PathBuf) -> anyhow::Result<AppState> {
+        let keys = ServerKeys::load(&pool).await?;
+        Ok(AppState {
+            pool,
+            assets,
+            demo: false,
+            abuse: Arc::new(AbuseLimits::new(Policy::default())),
+            origins: AllowedOrigins::loopback(),
+            trust_forwarded_for: false,
+            keys: Arc::new(keys),
+            write_turn: Arc::new(Mutex::new(())),
+        })
+    }
 }

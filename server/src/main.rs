@@ -1,15 +1,20 @@
 //! `caucus-server`: the command line around [`caucus_server::app`].
 //!
-//! Opens (or creates) the database, seeds the demo thread with `--demo`, and serves until
+//! Opens (or creates) the database, seeds the demo thread with `--demo`, and serves (with
+//! each connection's peer address, which the abuse limits count by) until
 //! Ctrl-C or SIGTERM, finishing the requests in flight. Anything that stops it from starting
 //! (an address in use, a database it cannot open) is one readable line and exit code 1.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
+use caucus_server::abuse::AbuseLimits;
+use caucus_server::origin::{self, AllowedOrigins};
 use caucus_server::{app, demo, open_db, AppState};
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
 /// Caucus comment server: the API, the widget's files and the demo.
@@ -28,6 +33,25 @@ struct Cli {
     /// Seed the demo thread and serve the demo article at `/`.
     #[arg(long)]
     demo: bool,
+    /// Abuse limits: comments, votes and new voters per network, and at most 10 votes per
+    /// network on one comment or thread. `off` is for benchmarks and load tests only.
+    #[arg(long, value_enum, default_value_t = Switch::On)]
+    rate_limits: Switch,
+    /// A page origin that may post, edit and vote, like `https://blog.example.org`
+    /// (repeatable). Without any: loopback pages. The server's own origin always may.
+    #[arg(long = "allow-origin", value_name = "ORIGIN", value_parser = origin::normalize)]
+    allow_origin: Vec<String>,
+    /// Behind a reverse proxy: the client's address is the right-most `X-Forwarded-For` entry
+    /// (the one the proxy adds), not the proxy's. Never set it without a proxy that adds it:
+    /// anyone could then pick their own address.
+    #[arg(long)]
+    trust_forwarded_for: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Switch {
+    On,
+    Off,
 }
 
 #[tokio::main]
@@ -81,12 +105,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         println!("Demo: http://{addr}/");
     }
 
-    let state = AppState {
-        pool: pool.clone(),
-        assets: cli.assets,
-        demo: cli.demo,
+    let mut state = match AppState::new(pool.clone(), cli.assets).await {
+        Ok(state) => state,
+        Err(err) => {
+            pool.close().await;
+            return Err(err.context("cannot read the server's secrets"));
+        }
     };
-    axum::serve(listener, app(state))
+    state.demo = cli.demo;
+    if cli.rate_limits == Switch::Off {
+        tracing::warn!("abuse limits are off (--rate-limits off): for benchmarks only");
+        state.abuse = Arc::new(AbuseLimits::off());
+    }
+    state.origins = AllowedOrigins::listed(cli.allow_origin);
+    state.trust_forwarded_for = cli.trust_forwarded_for;
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the server stopped")?;

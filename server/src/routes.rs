@@ -1,15 +1,40 @@
 //! The HTTP surface of the server, and the only code that speaks HTTP.
 //!
-//! | method | path                  | what                                                   |
-//! |--------|-----------------------|--------------------------------------------------------|
-//! | GET    | `/api/threads/{slug}` | a thread and its comments; `?sort=oldest`, `newest`, `top` |
-//! | any    | any other `/api/...`  | 404 `not_found`, JSON                                  |
-//! | OPTIONS| `/api/...`            | CORS preflight                                         |
-//! | GET    | `/widget/{file}`      | the widget's files from `--assets`, loadable cross-origin |
-//! | GET    | `/`                   | the demo page (`--demo`) or a short notice             |
-//! | GET    | `/healthz`            | `ok`                                                   |
+//! | method | path                           | what                                          |
+//! |--------|--------------------------------|-----------------------------------------------|
+//! | GET    | `/api/threads/{slug}`          | a thread and its comments; `?sort=oldest`, `newest`, `top`; with `X-Caucus-Voter`, `viewer_voted` is filled |
+//! | POST   | `/api/threads/{slug}/comments` | a new comment (the thread is created on its first) → 201 `{comment, edit_token}` |
+//! | PUT    | `/api/threads/{slug}/vote`     | vote for the page itself (creates the thread if absent) → `{votes, viewer_voted}` |
+//! | DELETE | `/api/threads/{slug}/vote`     | take that vote back (never creates the thread) |
+//! | PATCH  | `/api/comments/{id}`           | edit: `X-Caucus-Edit-Token`, within 15 minutes → the comment |
+//! | DELETE | `/api/comments/{id}`           | delete, the same way → 204 gone, or 200 and the placeholder left for its replies |
+//! | PUT    | `/api/comments/{id}/vote`      | vote for a comment, `X-Caucus-Voter` → `{votes, viewer_voted}` |
+//! | DELETE | `/api/comments/{id}/vote`      | take that vote back                           |
+//! | POST   | `/api/voters`                  | a new anonymous voter token → 201 `{voter}`   |
+//! | any    | any other `/api/...`           | 404 `not_found`, JSON                         |
+//! | OPTIONS| `/api/...`                     | CORS preflight                                |
+//! | GET    | `/widget/{file}`               | the widget's files from `--assets`, loadable cross-origin |
+//! | GET    | `/`                            | the demo page (`--demo`) or a short notice    |
+//! | GET    | `/healthz`                     | `ok`                                          |
 //!
 //! Every error under `/api` is JSON ([`AppError`]); a known path with the wrong method is 405.
+//!
+//! ## Writes
+//!
+//! Every write under `/api` passes, in this order: the origin check ([`crate::origin`], 403
+//! `origin_not_allowed`), then the request body (JSON only, at most 64 KB: 415, 413, and
+//! 400/422 for JSON that is malformed or has unknown or mistyped fields), the fields
+//! ([`crate::submission`], 422), the voter token (401) where one is needed, the rate limit of
+//! the client's network ([`crate::abuse`], 429 with `Retry-After`), the edit token and window
+//! (401/403) for edits and deletes, and finally the database, where each write is one
+//! transaction. A write that fails a check changes nothing.
+//! Votes are idempotent: `PUT` twice is one vote, `DELETE` twice is none.
+//!
+//! The client's network is the socket's peer address (`ConnectInfo`, so the server must be
+//! served with `into_make_service_with_connect_info`), or with `--trust-forwarded-for` the
+//! right-most `X-Forwarded-For` entry. Without either (a test calling [`app`] directly),
+//! every request is the one client `unknown`; tests that need addresses insert
+//! `ConnectInfo<SocketAddr>` into the request's extensions, as the server does.
 //!
 //! ## Slugs with `/`
 //!
@@ -18,34 +43,69 @@
 //! is a catch-all, `/api/threads/{*rest}`, and the method tells what `rest` is:
 //!
 //! - `GET`: all of `rest` is the slug. `GET /api/threads/a/comments` is the thread `a/comments`.
-//! - writes (`POST`, `PUT`, `DELETE`, added with the write path): the last segment of `rest`
-//!   names the sub-resource (`comments`, `vote`) and what comes before it is the slug.
+//! - writes (`POST`, `PUT`, `DELETE`): the last segment of `rest` names the sub-resource
+//!   (`comments`, `vote`) and what comes before it is the slug. A write to any other last
+//!   segment is to a thread itself, which is read-only: 405.
 //!
 //! That way every slug [`caucus_model::limits::is_valid_slug`] accepts stays readable and
 //! writable, and no segment name has to be reserved. Resources that are not per-thread live
 //! elsewhere (`/api/comments/{id}`, `/api/voters`), so they never collide with a slug.
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
-use axum::response::{Html, IntoResponse};
-use axum::routing::{any, get};
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{any, get, patch, post, put};
 use axum::{Json, Router};
-use caucus_model::limits::{is_valid_slug, MAX_SLUG_CHARS};
-use caucus_model::{SortOrder, Thread, ThreadResponse};
+use caucus_model::limits::{is_valid_slug, EDIT_WINDOW_SECONDS, MAX_REQUEST_BYTES, MAX_SLUG_CHARS};
+use caucus_model::{
+    Comment, CommentEdit, CommentId, CreatedComment, NewComment, NewVoter, SortOrder, Thread,
+    ThreadResponse, VoteState,
+};
 use serde::Deserialize;
+use time::OffsetDateTime;
 use tower::ServiceBuilder;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
+use crate::abuse::{Action, Network};
 use crate::error::AppError;
+use crate::store::{Ballot, CommentEditRow, NewCommentRow, VoteRow};
+use crate::submission::{check_edit, check_new_comment};
+use crate::tokens::{edit_token_matches, new_edit_token, VoterId};
 use crate::{demo, store, AppState};
+
+/// The anonymous voter a request speaks for (a token from `POST /api/voters`).
+const VOTER_HEADER: &str = "x-caucus-voter";
+/// The secret a comment's author got when posting it.
+const EDIT_TOKEN_HEADER: &str = "x-caucus-edit-token";
 
 /// Builds the whole server: the API, the widget files, the pages.
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
-        .route("/api/threads/{*rest}", get(read_thread))
+        .route(
+            "/api/threads/{*rest}",
+            get(read_thread)
+                .post(post_to_thread)
+                .put(put_to_thread)
+                .delete(delete_from_thread),
+        )
+        .route(
+            "/api/comments/{id}",
+            patch(edit_comment).delete(delete_comment),
+        )
+        .route(
+            "/api/comments/{id}/vote",
+            put(vote_for_comment).delete(unvote_comment),
+        )
+        .route("/api/voters", post(new_voter))
         // Must come after the routes it is for: axum applies it to the routes that exist now.
         .method_not_allowed_fallback(method_not_allowed)
         // Everything else under /api is a JSON 404 with CORS headers, so the widget can read it.
@@ -54,7 +114,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/", any(api_not_found))
         .route("/api/{*rest}", any(api_not_found))
         // `route_layer`, not `layer`: the latter would also wrap this router's default
-        // fallback, which `merge` makes the fallback of the whole app.
+        // fallback, which `merge` makes the fallback of the whole app. The last added is the
+        // outermost: CORS answers preflights before the origin check, and adds its headers to
+        // the check's refusals so the widget can read them.
+        .route_layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .route_layer(middleware::from_fn_with_state(state.clone(), check_origin))
         .route_layer(api_cors());
 
     let widget = ServiceBuilder::new()
@@ -72,8 +136,9 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Reads are public, so any origin may make them. Preflight is answered for every method and
-/// header the API uses, so the widget's writes (next to come) already pass it; which origins
-/// may write is checked by the write handlers themselves.
+/// header the API uses; which origins may write is decided by [`check_origin`], which answers
+/// a refused write with an error the widget can read (a CORS failure it could not).
+/// `Retry-After` is exposed so the widget can say how long to wait.
 fn api_cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(Any)
@@ -89,6 +154,70 @@ fn api_cors() -> CorsLayer {
             HeaderName::from_static("x-caucus-voter"),
             HeaderName::from_static("x-caucus-edit-token"),
         ])
+        .expose_headers([header::RETRY_AFTER])
+}
+
+/// Refuses writes from pages that may not write ([`crate::origin`]). Reads and preflights pass.
+async fn check_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    if let Some(origin) = request.headers().get(header::ORIGIN) {
+        // HTTP/2 has no Host header: the authority is in the URI.
+        let host = request
+            .headers()
+            .get(header::HOST)
+            .and_then(|host| host.to_str().ok())
+            .or_else(|| request.uri().authority().map(|a| a.as_str()));
+        let origin = String::from_utf8_lossy(origin.as_bytes());
+        if !state.origins.allows(&origin, host) {
+            return AppError::forbidden(
+                "origin_not_allowed",
+                format!(
+                    "This comment server does not accept comments or votes from pages on {:?}. \
+                     If that is your site, start the server with --allow-origin for it.",
+                    shorten(&origin)
+                ),
+            )
+            .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// The network a request comes from, as the abuse limits count it. See the module docs.
+struct Client(Network);
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
+        let forwarded = if state.trust_forwarded_for {
+            rightmost_forwarded_for(&parts.headers)
+        } else {
+            None
+        };
+        Ok(Client(Network::of(forwarded.or(peer))))
+    }
+}
+
+/// The entry our own proxy appended: the last of the last `X-Forwarded-For` header. Entries
+/// before it are whatever the client claimed. An entry that is not an address is ignored.
+fn rightmost_forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+    let last = headers.get_all("x-forwarded-for").iter().next_back()?;
+    let entry = last.to_str().ok()?.rsplit(',').next()?.trim();
+    let entry = entry
+        .strip_prefix('[')
+        .and_then(|e| e.strip_suffix(']'))
+        .unwrap_or(entry);
+    entry.parse().ok()
 }
 
 /// The widget is loaded by pages on other origins with `<script type=module>` and `import()`,
@@ -127,20 +256,16 @@ struct ThreadQuery {
 
 /// `GET /api/threads/{slug}`. A thread nobody has written in yet is not an error: the widget
 /// shows it as empty and ready for the first comment. Reading never creates anything.
+///
+/// A voter token that is not valid is ignored here rather than refused: reading must not fail
+/// for an identity problem. The widget learns its token is bad when it votes (401).
 async fn read_thread(
     State(state): State<AppState>,
     slug: Result<Path<String>, PathRejection>,
     query: Result<Query<ThreadQuery>, QueryRejection>,
+    headers: HeaderMap,
 ) -> Result<Json<ThreadResponse>, AppError> {
-    let Path(slug) = slug.map_err(|_| {
-        AppError::bad_request(
-            "invalid_slug",
-            "Invalid thread name: once percent-decoded, it is not valid UTF-8.",
-        )
-    })?;
-    if !is_valid_slug(&slug) {
-        return Err(invalid_slug(&slug));
-    }
+    let slug = thread_slug(slug)?;
     let Query(query) = query.map_err(|err| {
         AppError::bad_request("invalid_query", format!("Invalid query string: {err}."))
     })?;
@@ -157,7 +282,9 @@ async fn read_thread(
         })?,
     };
 
-    let response = match store::load_thread(&state.pool, &slug, order).await? {
+    let voter = optional_voter(&state, &headers);
+    let voter = voter.as_ref().map(VoterId::as_str);
+    let response = match store::load_thread(&state.pool, &slug, order, voter).await? {
         Some((thread, comments)) => ThreadResponse {
             thread: thread.into_wire(),
             comments: comments.into_iter().map(|row| row.into_wire()).collect(),
@@ -174,6 +301,520 @@ async fn read_thread(
         },
     };
     Ok(Json(response))
+}
+
+/// The slug of a `GET`, checked.
+fn thread_slug(path: Result<Path<String>, PathRejection>) -> Result<String, AppError> {
+    let Path(slug) = path.map_err(|_| undecodable_slug())?;
+    if !is_valid_slug(&slug) {
+        return Err(invalid_slug(&slug));
+    }
+    Ok(slug)
+}
+
+/// What a write under `/api/threads/` is for: see the module docs.
+enum ThreadWrite {
+    Comments(String),
+    Vote(String),
+}
+
+impl ThreadWrite {
+    fn parse(path: Result<Path<String>, PathRejection>) -> Result<ThreadWrite, AppError> {
+        let Path(rest) = path.map_err(|_| undecodable_slug())?;
+        let Some((slug, sub)) = rest.rsplit_once('/') else {
+            return Err(AppError::method_not_allowed_but("GET"));
+        };
+        let write: fn(String) -> ThreadWrite = match sub {
+            "comments" => ThreadWrite::Comments,
+            "vote" => ThreadWrite::Vote,
+            _ => return Err(AppError::method_not_allowed_but("GET")),
+        };
+        if !is_valid_slug(slug) {
+            return Err(invalid_slug(slug));
+        }
+        Ok(write(slug.to_owned()))
+    }
+
+    /// For the 405 of a method this path does not take (`GET` reads the thread of that name).
+    fn wrong_method(&self) -> AppError {
+        AppError::method_not_allowed_but(match self {
+            ThreadWrite::Comments(_) => "GET, POST",
+            ThreadWrite::Vote(_) => "GET, PUT, DELETE",
+        })
+    }
+}
+
+async fn post_to_thread(
+    State(state): State<AppState>,
+    Client(network): Client,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<NewComment>, JsonRejection>,
+) -> Result<(StatusCode, Json<CreatedComment>), AppError> {
+    match ThreadWrite::parse(path)? {
+        ThreadWrite::Comments(slug) => post_comment(state, network, slug, body).await,
+        other => Err(other.wrong_method()),
+    }
+}
+
+async fn put_to_thread(
+    State(state): State<AppState>,
+    Client(network): Client,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Json<VoteState>, AppError> {
+    match ThreadWrite::parse(path)? {
+        ThreadWrite::Vote(slug) => vote_for_thread(state, network, slug, &headers).await,
+        other => Err(other.wrong_method()),
+    }
+}
+
+async fn delete_from_thread(
+    State(state): State<AppState>,
+    Client(network): Client,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Json<VoteState>, AppError> {
+    match ThreadWrite::parse(path)? {
+        ThreadWrite::Vote(slug) => unvote_thread(state, network, slug, &headers).await,
+        other => Err(other.wrong_method()),
+    }
+}
+
+/// `POST /api/threads/{slug}/comments`. The thread is created with its first comment, in the
+/// same transaction: a comment refused (say, for its parent) leaves no empty thread behind.
+async fn post_comment(
+    state: AppState,
+    network: Network,
+    slug: String,
+    body: Result<Json<NewComment>, JsonRejection>,
+) -> Result<(StatusCode, Json<CreatedComment>), AppError> {
+    let Json(new) = body.map_err(json_error)?;
+    let checked = check_new_comment(new)?;
+    limit(&state, Action::Comment, network, "comments")?;
+    let edit = new_edit_token()?;
+    let now = store::now();
+
+    let _turn = state.write_turn.lock().await;
+    let mut tx = state.pool.begin().await?;
+    let thread_id = store::ensure_thread(&mut tx, &slug, &now).await?;
+    if let Some(parent_id) = checked.parent_id {
+        match store::parent(&mut tx, parent_id).await? {
+            Some(parent) if parent.thread_id == thread_id && !parent.deleted => {}
+            Some(parent) if parent.thread_id == thread_id => {
+                return Err(AppError::unprocessable(
+                    "parent_deleted",
+                    "The comment you are replying to has been deleted, so it takes no new \
+                     replies.",
+                ));
+            }
+            _ => {
+                return Err(AppError::unprocessable(
+                    "parent_not_found",
+                    format!(
+                        "There is no comment {parent_id} in this thread to reply to. It may \
+                         have been deleted."
+                    ),
+                ));
+            }
+        }
+    }
+    let id = store::insert_comment(
+        &mut tx,
+        &NewCommentRow {
+            thread_id,
+            parent_id: checked.parent_id,
+            author: &checked.author,
+            avatar: None,
+            subject: checked.subject.as_deref(),
+            body_md: &checked.body_md,
+            body_html: &checked.body_html,
+            signature: checked.signature.as_deref(),
+            created_at: &now,
+            edit_token_hash: Some(&edit.hash),
+        },
+    )
+    .await?;
+    let comment = stored_comment(&mut tx, id, None).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedComment {
+            comment,
+            edit_token: edit.token,
+        }),
+    ))
+}
+
+/// A comment just written, read back in the same transaction: it is there.
+async fn stored_comment(
+    conn: &mut sqlx::SqliteConnection,
+    id: CommentId,
+    voter: Option<&VoterId>,
+) -> Result<Comment, AppError> {
+    match store::fetch_comment(conn, id, voter.map(VoterId::as_str)).await? {
+        Some(row) => Ok(row.into_wire()),
+        None => {
+            tracing::error!(id, "a comment written in this transaction is not there");
+            Err(AppError::internal())
+        }
+    }
+}
+
+/// `PATCH /api/comments/{id}`: replaces the subject and the body, within the edit window.
+async fn edit_comment(
+    State(state): State<AppState>,
+    Client(network): Client,
+    id: Result<Path<CommentId>, PathRejection>,
+    headers: HeaderMap,
+    body: Result<Json<CommentEdit>, JsonRejection>,
+) -> Result<Json<Comment>, AppError> {
+    let id = comment_id(id)?;
+    let token = edit_token(&headers)?;
+    let Json(edit) = body.map_err(json_error)?;
+    let checked = check_edit(edit)?;
+    limit(&state, Action::Comment, network, "comments")?;
+    let token_hash = authorize_edit(&state, id, token).await?;
+    let voter = optional_voter(&state, &headers);
+
+    let _turn = state.write_turn.lock().await;
+    let mut tx = state.pool.begin().await?;
+    let now = store::now();
+    let edited = store::edit_comment(
+        &mut tx,
+        id,
+        &token_hash,
+        &CommentEditRow {
+            subject: checked.subject.as_deref(),
+            body_md: &checked.body_md,
+            body_html: &checked.body_html,
+            edited_at: &now,
+        },
+    )
+    .await?;
+    if !edited {
+        // Deleted between the check and now.
+        return Err(comment_deleted());
+    }
+    let comment = stored_comment(&mut tx, id, voter.as_ref()).await?;
+    tx.commit().await?;
+    Ok(Json(comment))
+}
+
+/// `DELETE /api/comments/{id}`, within the edit window. A comment nobody answered is removed
+/// (204); one with replies stays as a placeholder that keeps them in place, returned with 200
+/// (`deleted: true`, no author, subject, body or signature on the wire). Removing a comment
+/// also removes the placeholders above it that it alone was keeping.
+async fn delete_comment(
+    State(state): State<AppState>,
+    id: Result<Path<CommentId>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let id = comment_id(id)?;
+    let token = edit_token(&headers)?;
+    let token_hash = authorize_edit(&state, id, token).await?;
+
+    let _turn = state.write_turn.lock().await;
+    let mut tx = state.pool.begin().await?;
+    if !store::mark_deleted(&mut tx, id, &token_hash).await? {
+        return Err(comment_deleted());
+    }
+    if store::prune_deleted(&mut tx, id).await? {
+        tx.commit().await?;
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
+    let placeholder = stored_comment(&mut tx, id, None).await?;
+    tx.commit().await?;
+    Ok(Json(placeholder).into_response())
+}
+
+/// Checks that `token` may edit comment `id` now; returns the stored hash it matched, which
+/// the write repeats in its `WHERE` so that it changes only what was checked.
+async fn authorize_edit(state: &AppState, id: CommentId, token: &str) -> Result<Vec<u8>, AppError> {
+    let Some(row) = store::editable(&state.pool, id).await? else {
+        return Err(comment_not_found(id));
+    };
+    let Some(hash) = row
+        .edit_token_hash
+        .filter(|hash| edit_token_matches(token, hash))
+    else {
+        return Err(AppError::forbidden(
+            "wrong_edit_token",
+            "This comment can only be changed from the browser it was written in.",
+        ));
+    };
+    let window = Duration::from_secs(EDIT_WINDOW_SECONDS);
+    let open = store::parse_timestamp(&row.created_at)
+        .is_some_and(|created| OffsetDateTime::now_utc() - created <= window);
+    if !open {
+        return Err(AppError::forbidden(
+            "edit_window_closed",
+            format!(
+                "A comment can only be edited or deleted in the first {} minutes after it \
+                 was posted, and that time is over.",
+                EDIT_WINDOW_SECONDS / 60
+            ),
+        ));
+    }
+    if row.deleted {
+        return Err(comment_deleted());
+    }
+    Ok(hash)
+}
+
+fn comment_id(path: Result<Path<CommentId>, PathRejection>) -> Result<CommentId, AppError> {
+    path.map(|Path(id)| id).map_err(|_| {
+        AppError::new(
+            StatusCode::NOT_FOUND,
+            "comment_not_found",
+            "There is no such comment: comment ids are numbers.",
+        )
+    })
+}
+
+fn comment_not_found(id: CommentId) -> AppError {
+    AppError::new(
+        StatusCode::NOT_FOUND,
+        "comment_not_found",
+        format!("There is no comment {id}. It may have been deleted."),
+    )
+}
+
+fn comment_deleted() -> AppError {
+    AppError::new(
+        StatusCode::CONFLICT,
+        "comment_deleted",
+        "This comment has been deleted.",
+    )
+}
+
+fn edit_token(headers: &HeaderMap) -> Result<&str, AppError> {
+    headers
+        .get(EDIT_TOKEN_HEADER)
+        .and_then(|token| token.to_str().ok())
+        .ok_or_else(|| {
+            AppError::unauthorized(
+                "missing_edit_token",
+                "Only the author can change a comment: the request has no X-Caucus-Edit-Token.",
+            )
+        })
+}
+
+/// `POST /api/voters`: an anonymous voter identity. Nothing is stored: the token is signed.
+async fn new_voter(
+    State(state): State<AppState>,
+    Client(network): Client,
+) -> Result<(StatusCode, Json<NewVoter>), AppError> {
+    limit(&state, Action::NewVoter, network, "new voters")?;
+    let voter = state.keys.mint_voter()?;
+    Ok((StatusCode::CREATED, Json(NewVoter { voter })))
+}
+
+/// The voter a write speaks for: 401 without a valid token.
+fn voter(state: &AppState, headers: &HeaderMap) -> Result<VoterId, AppError> {
+    let token = headers.get(VOTER_HEADER).ok_or_else(|| {
+        AppError::unauthorized(
+            "missing_voter",
+            "Voting needs a voter token (header X-Caucus-Voter, from POST /api/voters).",
+        )
+    })?;
+    token
+        .to_str()
+        .ok()
+        .and_then(|token| state.keys.verify_voter(token))
+        .ok_or_else(|| {
+            AppError::unauthorized(
+                "invalid_voter",
+                "This voter token was not issued by this server. Ask for a new one and vote \
+                 again.",
+            )
+        })
+}
+
+/// The voter a request speaks for, if it names a valid one: for answers that only show more
+/// with a voter.
+fn optional_voter(state: &AppState, headers: &HeaderMap) -> Option<VoterId> {
+    voter(state, headers).ok()
+}
+
+fn ballot<'a>(state: &AppState, voter: &'a VoterId, network: &'a [u8]) -> Ballot<'a> {
+    Ballot {
+        voter: voter.as_str(),
+        network: Some(network),
+        network_cap: state.abuse.votes_per_network_per_target(),
+    }
+}
+
+/// What a vote that was not counted tells the voter.
+fn vote_refused(row: &VoteRow) -> AppError {
+    if row.deleted {
+        return comment_deleted();
+    }
+    AppError::forbidden(
+        "network_vote_limit",
+        "Too many people on your network have already voted for this, so this vote was not \
+         counted.",
+    )
+}
+
+/// `PUT /api/comments/{id}/vote`.
+async fn vote_for_comment(
+    State(state): State<AppState>,
+    Client(network): Client,
+    id: Result<Path<CommentId>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Json<VoteState>, AppError> {
+    let id = comment_id(id)?;
+    let voter = voter(&state, &headers)?;
+    limit(&state, Action::Vote, network, "votes")?;
+    let network = state.keys.network_hash(network);
+    let now = store::now();
+
+    let _turn = state.write_turn.lock().await;
+    let mut tx = state.pool.begin().await?;
+    store::add_comment_vote(&mut tx, id, &ballot(&state, &voter, &network), &now).await?;
+    let Some(row) = store::comment_vote(&mut tx, id, voter.as_str()).await? else {
+        return Err(comment_not_found(id));
+    };
+    if !row.viewer_voted {
+        return Err(vote_refused(&row));
+    }
+    tx.commit().await?;
+    Ok(Json(row.into_wire()))
+}
+
+/// `DELETE /api/comments/{id}/vote`.
+async fn unvote_comment(
+    State(state): State<AppState>,
+    Client(network): Client,
+    id: Result<Path<CommentId>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Json<VoteState>, AppError> {
+    let id = comment_id(id)?;
+    let voter = voter(&state, &headers)?;
+    limit(&state, Action::Vote, network, "votes")?;
+
+    let _turn = state.write_turn.lock().await;
+    let mut tx = state.pool.begin().await?;
+    store::remove_comment_vote(&mut tx, id, voter.as_str()).await?;
+    let Some(row) = store::comment_vote(&mut tx, id, voter.as_str()).await? else {
+        return Err(comment_not_found(id));
+    };
+    tx.commit().await?;
+    Ok(Json(row.into_wire()))
+}
+
+/// `PUT /api/threads/{slug}/vote`. A thread nobody has commented on yet is created by its
+/// first vote: the page's vote button works before any comment exists, as the widget shows it.
+async fn vote_for_thread(
+    state: AppState,
+    network: Network,
+    slug: String,
+    headers: &HeaderMap,
+) -> Result<Json<VoteState>, AppError> {
+    let voter = voter(&state, headers)?;
+    limit(&state, Action::Vote, network, "votes")?;
+    let network = state.keys.network_hash(network);
+    let now = store::now();
+
+    let _turn = state.write_turn.lock().await;
+    let mut tx = state.pool.begin().await?;
+    let thread_id = store::ensure_thread(&mut tx, &slug, &now).await?;
+    store::add_thread_vote(&mut tx, thread_id, &ballot(&state, &voter, &network), &now).await?;
+    let Some(row) = store::thread_vote(&mut tx, &slug, voter.as_str()).await? else {
+        tracing::error!(slug, "a thread created in this transaction is not there");
+        return Err(AppError::internal());
+    };
+    if !row.viewer_voted {
+        return Err(vote_refused(&row));
+    }
+    tx.commit().await?;
+    Ok(Json(row.into_wire()))
+}
+
+/// `DELETE /api/threads/{slug}/vote`. Taking back a vote from a thread that does not exist is
+/// not an error: the answer is the state asked for, no vote, and nothing is created.
+async fn unvote_thread(
+    state: AppState,
+    network: Network,
+    slug: String,
+    headers: &HeaderMap,
+) -> Result<Json<VoteState>, AppError> {
+    let voter = voter(&state, headers)?;
+    limit(&state, Action::Vote, network, "votes")?;
+
+    let _turn = state.write_turn.lock().await;
+    let mut tx = state.pool.begin().await?;
+    store::remove_thread_vote(&mut tx, &slug, voter.as_str()).await?;
+    let state_now = store::thread_vote(&mut tx, &slug, voter.as_str()).await?;
+    tx.commit().await?;
+    Ok(Json(state_now.map_or(
+        VoteState {
+            votes: 0,
+            viewer_voted: false,
+        },
+        VoteRow::into_wire,
+    )))
+}
+
+/// Counts one `action` against the network's rate limit; `what` names it in the message.
+fn limit(state: &AppState, action: Action, network: Network, what: &str) -> Result<(), AppError> {
+    state
+        .abuse
+        .check(action, network)
+        .map_err(|wait| AppError::rate_limited(what, wait))
+}
+
+/// A JSON body that could not be taken, as one of our errors instead of axum's plain text.
+fn json_error(rejection: JsonRejection) -> AppError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => AppError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the request body as JSON, with the header Content-Type: application/json.",
+        ),
+        JsonRejection::JsonSyntaxError(err) => AppError::bad_request(
+            "invalid_json",
+            format!("The request body is not valid JSON: {}.", innermost(&err)),
+        ),
+        JsonRejection::JsonDataError(err) => AppError::unprocessable(
+            "invalid_fields",
+            format!(
+                "The request body does not have the expected fields: {}.",
+                innermost(&err)
+            ),
+        ),
+        JsonRejection::BytesRejection(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request_too_large",
+                format!(
+                    "The request is too large: the most a request body may be is {} KB.",
+                    MAX_REQUEST_BYTES / 1024
+                ),
+            )
+        }
+        other => {
+            tracing::debug!(error = %other, "cannot read a request body");
+            AppError::bad_request("invalid_body", "The request body could not be read.")
+        }
+    }
+}
+
+/// The most precise description of an error: serde's ("unknown field `x`, expected one of
+/// ..."), without the wrappers axum puts around it.
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut inner = err;
+    while let Some(source) = inner.source() {
+        inner = source;
+    }
+    shorten(&inner.to_string())
+}
+
+fn undecodable_slug() -> AppError {
+    AppError::bad_request(
+        "invalid_slug",
+        "Invalid thread name: once percent-decoded, it is not valid UTF-8.",
+    )
 }
 
 fn invalid_slug(slug: &str) -> AppError {

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use caucus_model::{Comment, CommentId, SortOrder, Thread};
+use caucus_model::{Comment, CommentId, SortOrder, Thread, VoteState};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{FromRow, SqliteConnection, SqlitePool};
 use time::format_description::FormatItem;
@@ -57,6 +57,13 @@ pub fn now() -> String {
     timestamp(OffsetDateTime::now_utc())
 }
 
+/// A stored timestamp as a time; `None` if it is not in the stored format.
+pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
+    PrimitiveDateTime::parse(text, TIMESTAMP)
+        .ok()
+        .map(PrimitiveDateTime::assume_utc)
+}
+
 /// Whether `text` is a timestamp in exactly the stored format (so it sorts with the others).
 pub fn is_timestamp(text: &str) -> bool {
     PrimitiveDateTime::parse(text, TIMESTAMP).is_ok() && text.len() == "2016-07-20T14:03:00Z".len()
@@ -69,6 +76,8 @@ pub struct ThreadRow {
     pub title: Option<String>,
     pub url: Option<String>,
     pub votes: i64,
+    /// Whether the voter who asked voted for it; false when nobody in particular asked.
+    pub viewer_voted: bool,
 }
 
 impl ThreadRow {
@@ -78,8 +87,7 @@ impl ThreadRow {
             title: self.title,
             url: self.url,
             votes: count(self.votes),
-            // Voter tokens are not read yet: nobody is counted as having voted.
-            viewer_voted: false,
+            viewer_voted: self.viewer_voted,
         }
     }
 }
@@ -97,6 +105,8 @@ pub struct CommentRow {
     pub edited_at: Option<String>,
     pub deleted: bool,
     pub votes: i64,
+    /// Whether the voter who asked voted for it; false when nobody in particular asked.
+    pub viewer_voted: bool,
 }
 
 impl CommentRow {
@@ -111,7 +121,7 @@ impl CommentRow {
             created_at: self.created_at,
             edited_at: self.edited_at,
             votes: count(self.votes),
-            viewer_voted: false,
+            viewer_voted: self.viewer_voted,
             signature: self.signature,
             deleted: self.deleted,
         };
@@ -133,46 +143,79 @@ fn count(votes: i64) -> u64 {
     u64::try_from(votes).unwrap_or(0)
 }
 
+/// The columns of a [`CommentRow`]; `viewer_voted` needs the voter (or NULL) bound first.
+const COMMENT_COLUMNS: &str = "id, parent_id, author, avatar, subject, body_html, signature, \
+     created_at, edited_at, deleted, votes, EXISTS (SELECT 1 FROM comment_votes v \
+     WHERE v.comment_id = comments.id AND v.voter = ?) AS viewer_voted";
+
 /// A thread by its slug, with all its comments in `order`; `None` if nobody has written in it.
-/// Both are read in one transaction, so the comments belong to the thread row returned.
+/// `viewer_voted` is filled for `voter`. Both are read in one transaction, so the comments
+/// belong to the thread row returned.
 pub async fn load_thread(
     pool: &SqlitePool,
     slug: &str,
     order: SortOrder,
+    voter: Option<&str>,
 ) -> sqlx::Result<Option<(ThreadRow, Vec<CommentRow>)>> {
     let mut tx = pool.begin().await?;
-    let thread: Option<ThreadRow> =
-        sqlx::query_as("SELECT id, slug, title, url, votes FROM threads WHERE slug = ?")
-            .bind(slug)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let thread: Option<ThreadRow> = sqlx::query_as(
+        "SELECT id, slug, title, url, votes, EXISTS (SELECT 1 FROM thread_votes v \
+         WHERE v.thread_id = threads.id AND v.voter = ?) AS viewer_voted \
+         FROM threads WHERE slug = ?",
+    )
+    .bind(voter)
+    .bind(slug)
+    .fetch_optional(&mut *tx)
+    .await?;
     let Some(thread) = thread else {
         return Ok(None);
     };
-    // One static statement per order: nothing from the request is spliced into SQL.
-    let sql = match order {
-        SortOrder::Oldest => {
-            "SELECT id, parent_id, author, avatar, subject, body_html, signature, created_at, \
-             edited_at, deleted, votes FROM comments WHERE thread_id = ? \
-             ORDER BY created_at ASC, id ASC"
-        }
-        SortOrder::Newest => {
-            "SELECT id, parent_id, author, avatar, subject, body_html, signature, created_at, \
-             edited_at, deleted, votes FROM comments WHERE thread_id = ? \
-             ORDER BY created_at DESC, id DESC"
-        }
-        SortOrder::Top => {
-            "SELECT id, parent_id, author, avatar, subject, body_html, signature, created_at, \
-             edited_at, deleted, votes FROM comments WHERE thread_id = ? \
-             ORDER BY votes DESC, created_at ASC, id ASC"
-        }
+    // One static ordering per sort order: nothing from the request is spliced into SQL.
+    let order_by = match order {
+        SortOrder::Oldest => "created_at ASC, id ASC",
+        SortOrder::Newest => "created_at DESC, id DESC",
+        SortOrder::Top => "votes DESC, created_at ASC, id ASC",
     };
-    let comments = sqlx::query_as(sql)
+    let sql =
+        format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE thread_id = ? ORDER BY {order_by}");
+    let comments = sqlx::query_as(&sql)
+        .bind(voter)
         .bind(thread.id)
         .fetch_all(&mut *tx)
         .await?;
     tx.commit().await?;
     Ok(Some((thread, comments)))
+}
+
+/// One comment, as `voter` sees it.
+pub async fn fetch_comment(
+    conn: &mut SqliteConnection,
+    id: CommentId,
+    voter: Option<&str>,
+) -> sqlx::Result<Option<CommentRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments WHERE id = ?"
+    ))
+    .bind(voter)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// A secret of the server (see `migrations/0002_writes.sql`): `fresh` is stored unless the
+/// secret exists already, and whichever is stored is returned.
+pub async fn secret(pool: &SqlitePool, name: &str, fresh: &[u8]) -> sqlx::Result<Vec<u8>> {
+    sqlx::query(
+        "INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(fresh)
+    .execute(pool)
+    .await?;
+    sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = ?")
+        .bind(name)
+        .fetch_one(pool)
+        .await
 }
 
 /// A thread to create.
@@ -203,6 +246,24 @@ pub async fn insert_thread_if_absent(
     .await
 }
 
+/// The id of the thread `slug`, created (with no title or URL) if absent. Starts with the
+/// write, like [`insert_thread_if_absent`].
+pub async fn ensure_thread(conn: &mut SqliteConnection, slug: &str, at: &str) -> sqlx::Result<i64> {
+    let new_thread = NewThreadRow {
+        slug,
+        title: None,
+        url: None,
+        created_at: at,
+    };
+    if let Some(id) = insert_thread_if_absent(&mut *conn, &new_thread).await? {
+        return Ok(id);
+    }
+    sqlx::query_scalar("SELECT id FROM threads WHERE slug = ?")
+        .bind(slug)
+        .fetch_one(conn)
+        .await
+}
+
 /// A comment to store; `body_html` is `body_md` already rendered by [`crate::render`].
 pub struct NewCommentRow<'a> {
     pub thread_id: i64,
@@ -214,6 +275,8 @@ pub struct NewCommentRow<'a> {
     pub body_html: &'a str,
     pub signature: Option<&'a str>,
     pub created_at: &'a str,
+    /// SHA-256 of the author's edit token; `None`: nobody may edit it.
+    pub edit_token_hash: Option<&'a [u8]>,
 }
 
 pub async fn insert_comment(
@@ -222,7 +285,8 @@ pub async fn insert_comment(
 ) -> sqlx::Result<CommentId> {
     sqlx::query_scalar(
         "INSERT INTO comments (thread_id, parent_id, author, avatar, subject, body_md, \
-         body_html, signature, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         body_html, signature, created_at, edit_token_hash) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(comment.thread_id)
     .bind(comment.parent_id)
@@ -233,29 +297,180 @@ pub async fn insert_comment(
     .bind(comment.body_html)
     .bind(comment.signature)
     .bind(comment.created_at)
+    .bind(comment.edit_token_hash)
     .fetch_one(conn)
     .await
 }
 
-/// Records `voter`'s vote for a comment and bumps its counter; a second vote by the same voter
-/// changes nothing. Returns whether the vote was new. Run it inside a transaction.
+/// Where a comment answered, as a new reply needs to know.
+#[derive(Debug, FromRow)]
+pub struct ParentRow {
+    pub thread_id: i64,
+    pub deleted: bool,
+}
+
+pub async fn parent(conn: &mut SqliteConnection, id: CommentId) -> sqlx::Result<Option<ParentRow>> {
+    sqlx::query_as("SELECT thread_id, deleted FROM comments WHERE id = ?")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// What an edit or a delete checks before it writes.
+#[derive(Debug, FromRow)]
+pub struct EditableRow {
+    pub created_at: String,
+    pub deleted: bool,
+    pub edit_token_hash: Option<Vec<u8>>,
+}
+
+pub async fn editable(pool: &SqlitePool, id: CommentId) -> sqlx::Result<Option<EditableRow>> {
+    sqlx::query_as("SELECT created_at, deleted, edit_token_hash FROM comments WHERE id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// A comment's new subject and body.
+pub struct CommentEditRow<'a> {
+    pub subject: Option<&'a str>,
+    pub body_md: &'a str,
+    pub body_html: &'a str,
+    pub edited_at: &'a str,
+}
+
+/// Applies an edit the caller has authorized against [`editable`]. The conditions are checked
+/// again in the statement, so a comment deleted in between stays deleted. Returns whether it
+/// was edited.
+pub async fn edit_comment(
+    conn: &mut SqliteConnection,
+    id: CommentId,
+    edit_token_hash: &[u8],
+    edit: &CommentEditRow<'_>,
+) -> sqlx::Result<bool> {
+    let edited = sqlx::query(
+        "UPDATE comments SET subject = ?, body_md = ?, body_html = ?, edited_at = ? \
+         WHERE id = ? AND edit_token_hash = ? AND deleted = 0",
+    )
+    .bind(edit.subject)
+    .bind(edit.body_md)
+    .bind(edit.body_html)
+    .bind(edit.edited_at)
+    .bind(id)
+    .bind(edit_token_hash)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(edited == 1)
+}
+
+/// Marks a comment deleted, as [`edit_comment`] edits it. Returns whether it was marked.
+pub async fn mark_deleted(
+    conn: &mut SqliteConnection,
+    id: CommentId,
+    edit_token_hash: &[u8],
+) -> sqlx::Result<bool> {
+    let marked = sqlx::query(
+        "UPDATE comments SET deleted = 1 WHERE id = ? AND edit_token_hash = ? AND deleted = 0",
+    )
+    .bind(id)
+    .bind(edit_token_hash)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(marked == 1)
+}
+
+/// Removes the deleted comment `id` if nothing answers it, with its votes; then, the same way,
+/// each deleted ancestor that this leaves without replies, so no placeholder stays that holds
+/// no reply in place. Returns whether `id` itself was removed (otherwise it stays a
+/// placeholder). Run it in the transaction that marked `id` deleted.
+pub async fn prune_deleted(conn: &mut SqliteConnection, id: CommentId) -> sqlx::Result<bool> {
+    let mut current = id;
+    loop {
+        let prunable: bool = sqlx::query_scalar(
+            "SELECT deleted = 1 AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = c.id) \
+             FROM comments c WHERE c.id = ?",
+        )
+        .bind(current)
+        .fetch_optional(&mut *conn)
+        .await?
+        .unwrap_or(false);
+        if !prunable {
+            return Ok(current != id);
+        }
+        sqlx::query("DELETE FROM comment_votes WHERE comment_id = ?")
+            .bind(current)
+            .execute(&mut *conn)
+            .await?;
+        let parent: Option<CommentId> =
+            sqlx::query_scalar("DELETE FROM comments WHERE id = ? RETURNING parent_id")
+                .bind(current)
+                .fetch_one(&mut *conn)
+                .await?;
+        match parent {
+            Some(parent) => current = parent,
+            None => return Ok(true),
+        }
+    }
+}
+
+/// One vote to record: who, from which network (a salted hash), and the most votes that
+/// network may have counted on the target (`None`: no cap).
+#[derive(Debug, Clone, Copy)]
+pub struct Ballot<'a> {
+    pub voter: &'a str,
+    pub network: Option<&'a [u8]>,
+    pub network_cap: Option<u32>,
+}
+
+/// A target's tally and what it means for one voter.
+#[derive(Debug, FromRow)]
+pub struct VoteRow {
+    pub votes: i64,
+    pub viewer_voted: bool,
+    /// Always false for a thread.
+    pub deleted: bool,
+}
+
+impl VoteRow {
+    pub fn into_wire(self) -> VoteState {
+        VoteState {
+            votes: count(self.votes),
+            viewer_voted: self.viewer_voted,
+        }
+    }
+}
+
+/// Records a vote for a comment and bumps its counter, in the caller's transaction. Nothing
+/// changes if the voter already voted for it, if it is deleted or absent, or if the ballot's
+/// network has reached its cap: the cap is checked in the insert itself, so concurrent votes
+/// cannot overshoot it. Returns whether the vote was new; [`comment_vote`] tells why not.
 pub async fn add_comment_vote(
     conn: &mut SqliteConnection,
     comment_id: CommentId,
-    voter: &str,
+    ballot: &Ballot<'_>,
     at: &str,
 ) -> sqlx::Result<bool> {
     let inserted = sqlx::query(
-        "INSERT INTO comment_votes (comment_id, voter, created_at) VALUES (?, ?, ?) \
+        "INSERT INTO comment_votes (comment_id, voter, network, created_at) \
+         SELECT ?1, ?2, ?3, ?4 \
+         WHERE EXISTS (SELECT 1 FROM comments WHERE id = ?1 AND deleted = 0) \
+         AND (?5 IS NULL OR ?3 IS NULL OR (SELECT COUNT(*) FROM comment_votes \
+              WHERE comment_id = ?1 AND network = ?3) < ?5) \
          ON CONFLICT DO NOTHING",
     )
     .bind(comment_id)
-    .bind(voter)
+    .bind(ballot.voter)
+    .bind(ballot.network)
     .bind(at)
+    .bind(ballot.network_cap)
     .execute(&mut *conn)
     .await?
     .rows_affected()
         == 1;
+    // The counter moves by the rows the statement changed, in the same transaction: never a
+    // value read, incremented elsewhere and written back.
     if inserted {
         sqlx::query("UPDATE comments SET votes = votes + 1 WHERE id = ?")
             .bind(comment_id)
@@ -265,20 +480,63 @@ pub async fn add_comment_vote(
     Ok(inserted)
 }
 
-/// Records `voter`'s vote for a thread (the page itself), as [`add_comment_vote`] does.
+/// Takes a voter's vote for a comment back, if there was one. Returns whether there was.
+pub async fn remove_comment_vote(
+    conn: &mut SqliteConnection,
+    comment_id: CommentId,
+    voter: &str,
+) -> sqlx::Result<bool> {
+    let removed = sqlx::query("DELETE FROM comment_votes WHERE comment_id = ? AND voter = ?")
+        .bind(comment_id)
+        .bind(voter)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        == 1;
+    if removed {
+        sqlx::query("UPDATE comments SET votes = votes - 1 WHERE id = ?")
+            .bind(comment_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(removed)
+}
+
+/// A comment's tally, as `voter` sees it; `None` if there is no such comment.
+pub async fn comment_vote(
+    conn: &mut SqliteConnection,
+    comment_id: CommentId,
+    voter: &str,
+) -> sqlx::Result<Option<VoteRow>> {
+    sqlx::query_as(
+        "SELECT votes, deleted, EXISTS (SELECT 1 FROM comment_votes v \
+         WHERE v.comment_id = c.id AND v.voter = ?) AS viewer_voted FROM comments c WHERE id = ?",
+    )
+    .bind(voter)
+    .bind(comment_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Records a vote for a thread (the page itself), as [`add_comment_vote`] does.
 pub async fn add_thread_vote(
     conn: &mut SqliteConnection,
     thread_id: i64,
-    voter: &str,
+    ballot: &Ballot<'_>,
     at: &str,
 ) -> sqlx::Result<bool> {
     let inserted = sqlx::query(
-        "INSERT INTO thread_votes (thread_id, voter, created_at) VALUES (?, ?, ?) \
+        "INSERT INTO thread_votes (thread_id, voter, network, created_at) \
+         SELECT ?1, ?2, ?3, ?4 \
+         WHERE ?5 IS NULL OR ?3 IS NULL OR (SELECT COUNT(*) FROM thread_votes \
+               WHERE thread_id = ?1 AND network = ?3) < ?5 \
          ON CONFLICT DO NOTHING",
     )
     .bind(thread_id)
-    .bind(voter)
+    .bind(ballot.voter)
+    .bind(ballot.network)
     .bind(at)
+    .bind(ballot.network_cap)
     .execute(&mut *conn)
     .await?
     .rows_affected()
@@ -290,6 +548,48 @@ pub async fn add_thread_vote(
             .await?;
     }
     Ok(inserted)
+}
+
+/// Takes a voter's vote for the thread `slug` back, if there was one. Starts with the write
+/// (an absent thread simply matches no vote), so it never creates the thread.
+pub async fn remove_thread_vote(
+    conn: &mut SqliteConnection,
+    slug: &str,
+    voter: &str,
+) -> sqlx::Result<bool> {
+    let removed = sqlx::query(
+        "DELETE FROM thread_votes WHERE voter = ? \
+         AND thread_id = (SELECT id FROM threads WHERE slug = ?)",
+    )
+    .bind(voter)
+    .bind(slug)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    if removed {
+        sqlx::query("UPDATE threads SET votes = votes - 1 WHERE slug = ?")
+            .bind(slug)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(removed)
+}
+
+/// The thread `slug`'s tally, as `voter` sees it; `None` if there is no such thread.
+pub async fn thread_vote(
+    conn: &mut SqliteConnection,
+    slug: &str,
+    voter: &str,
+) -> sqlx::Result<Option<VoteRow>> {
+    sqlx::query_as(
+        "SELECT votes, FALSE AS deleted, EXISTS (SELECT 1 FROM thread_votes v \
+         WHERE v.thread_id = t.id AND v.voter = ?) AS viewer_voted FROM threads t WHERE slug = ?",
+    )
+    .bind(voter)
+    .bind(slug)
+    .fetch_optional(conn)
+    .await
 }
 
 #[cfg(test)]

@@ -4,23 +4,8 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use caucus_model::{Comment, ErrorBody, ThreadResponse};
-use common::{TestResponse, TestServer};
-
-fn assert_error(response: &TestResponse, status: StatusCode, code: &str) -> ErrorBody {
-    assert_eq!(response.status, status, "{}", response.text());
-    assert!(
-        response
-            .header("content-type")
-            .starts_with("application/json"),
-        "{:?}",
-        response.headers
-    );
-    let body: ErrorBody = response.json();
-    assert_eq!(body.error, code);
-    assert!(!body.message.is_empty());
-    body
-}
+use caucus_model::{Comment, ThreadResponse};
+use common::{assert_error, TestServer};
 
 #[tokio::test]
 async fn an_unknown_thread_is_empty_not_an_error() {
@@ -242,6 +227,19 @@ async fn wrong_methods_are_json_405() {
         "method_not_allowed",
     );
     assert!(response.header("allow").contains("GET"));
+    for (uri, allow) in [
+        ("/api/comments/1", "PATCH,DELETE"),
+        ("/api/comments/1/vote", "PUT,DELETE"),
+        ("/api/voters", "POST"),
+    ] {
+        let response = server.get(uri).await;
+        assert_error(
+            &response,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        );
+        assert_eq!(response.header("allow").replace(' ', ""), allow, "{uri}");
+    }
     let response = server.send(Method::DELETE, "/healthz").await;
     assert_error(
         &response,

@@ -3,10 +3,15 @@
 
 #![allow(dead_code)] // each test binary uses a different part of it
 
+use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::extract::ConnectInfo;
+use axum::http::{request, HeaderMap, Method, Request, StatusCode};
+use caucus_model::{CreatedComment, ErrorBody, NewVoter};
+use caucus_server::abuse::AbuseLimits;
 use caucus_server::{app, open_db, AppState};
 use http_body_util::BodyExt;
 use tempfile::TempDir;
@@ -50,13 +55,16 @@ impl TestServer {
         let assets = dir.path().join("dist");
         write_assets(&assets);
         TestServer {
-            state: AppState {
-                pool,
-                assets,
-                demo: false,
-            },
+            state: AppState::new(pool, assets).await.unwrap(),
             _dir: dir,
         }
+    }
+
+    /// A server with no abuse limits, as with `--rate-limits off`.
+    pub async fn unlimited() -> TestServer {
+        let mut server = TestServer::new().await;
+        server.state.abuse = Arc::new(AbuseLimits::off());
+        server
     }
 
     pub async fn demo() -> TestServer {
@@ -82,6 +90,40 @@ impl TestServer {
         .await
     }
 
+    /// A request to build: `server.call(Method::POST, uri).json(..).send().await`.
+    pub fn call(&self, method: Method, uri: &str) -> Call<'_> {
+        Call {
+            server: self,
+            builder: Request::builder().method(method).uri(uri),
+            body: Body::empty(),
+        }
+    }
+
+    /// A fresh voter token.
+    pub async fn new_voter(&self) -> String {
+        let response = self.call(Method::POST, "/api/voters").send().await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+        response.json::<NewVoter>().voter
+    }
+
+    /// Posts `body` as a comment to `slug`, expecting 201.
+    pub async fn post_comment(&self, slug: &str, body: serde_json::Value) -> CreatedComment {
+        let response = self
+            .call(Method::POST, &format!("/api/threads/{slug}/comments"))
+            .json(body)
+            .send()
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+        response.json()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.state.pool)
+            .await
+            .unwrap()
+    }
+
     pub async fn request(&self, request: Request<Body>) -> TestResponse {
         let response = app(self.state.clone()).oneshot(request).await.unwrap();
         let status = response.status();
@@ -93,6 +135,66 @@ impl TestServer {
             body: body.to_vec(),
         }
     }
+}
+
+pub struct Call<'a> {
+    server: &'a TestServer,
+    builder: request::Builder,
+    body: Body,
+}
+
+impl Call<'_> {
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
+    pub fn voter(self, token: &str) -> Self {
+        self.header("x-caucus-voter", token)
+    }
+
+    pub fn edit_token(self, token: &str) -> Self {
+        self.header("x-caucus-edit-token", token)
+    }
+
+    pub fn json(self, value: serde_json::Value) -> Self {
+        self.raw("application/json", value.to_string())
+    }
+
+    pub fn raw(mut self, content_type: &str, body: impl Into<Body>) -> Self {
+        self.builder = self.builder.header("content-type", content_type);
+        self.body = body.into();
+        self
+    }
+
+    /// As if the socket's peer were `ip`, as the server's `ConnectInfo` tells the handlers.
+    pub fn from(mut self, ip: &str) -> Self {
+        let addr = SocketAddr::new(ip.parse().unwrap(), 40_000);
+        self.builder = self.builder.extension(ConnectInfo(addr));
+        self
+    }
+
+    pub async fn send(self) -> TestResponse {
+        self.server
+            .request(self.builder.body(self.body).unwrap())
+            .await
+    }
+}
+
+/// Checks that `response` is the JSON error `code` with `status`, and returns it.
+pub fn assert_error(response: &TestResponse, status: StatusCode, code: &str) -> ErrorBody {
+    assert_eq!(response.status, status, "{}", response.text());
+    assert!(
+        response
+            .header("content-type")
+            .starts_with("application/json"),
+        "{:?}",
+        response.headers
+    );
+    let body: ErrorBody = response.json();
+    assert_eq!(body.error, code, "{}", body.message);
+    assert!(!body.message.is_empty());
+    body
 }
 
 /// A stand-in for the built widget.

@@ -1,0 +1,338 @@
+//! The real binary over a real socket: a comment acknowledged with 201 survives `kill -9`,
+//! and concurrent votes over TCP count each voter once. Also a small throughput measurement,
+//! ignored by default:
+//!
+//! ```text
+//! cargo test --release -p caucus-server --test process -- --ignored --nocapture
+//! ```
+//!
+//! The HTTP client is a few lines of HTTP/1.1 over `tokio::net::TcpStream` (keep-alive,
+//! `Content-Length` bodies, which is all the API sends), to keep dependencies out.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use caucus_model::{CreatedComment, NewVoter, ThreadResponse, VoteState};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+/// A running `caucus-server`, killed when dropped.
+struct Process {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Process {
+    /// Starts the binary on a free port (it binds port 0 and prints the address it got).
+    async fn start(dir: &Path, extra: &[&str]) -> Process {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_caucus-server"))
+            .arg("--addr")
+            .arg("127.0.0.1:0")
+            .arg("--db")
+            .arg(dir.join("caucus.db"))
+            .arg("--assets")
+            .arg(dir)
+            .args(extra)
+            .env("RUST_LOG", "error")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let first_line = tokio::time::timeout(Duration::from_secs(30), async {
+            BufReader::new(stdout).lines().next_line().await
+        })
+        .await
+        .expect("the server did not start within 30 s")
+        .unwrap()
+        .expect("the server exited before listening");
+        let addr = first_line
+            .strip_prefix("Caucus is listening on http://")
+            .and_then(|rest| rest.strip_suffix('/'))
+            .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
+            .parse()
+            .unwrap();
+        Process { child, addr }
+    }
+
+    /// `kill -9`: no shutdown, no checkpoint, no flush the process could still do.
+    async fn kill_9(mut self) {
+        self.child.start_kill().unwrap();
+        let status = self.child.wait().await.unwrap();
+        assert!(!status.success());
+    }
+
+    async fn connect(&self) -> Connection {
+        Connection {
+            stream: BufReader::new(TcpStream::connect(self.addr).await.unwrap()),
+            host: self.addr.to_string(),
+        }
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection.
+struct Connection {
+    stream: BufReader<TcpStream>,
+    host: String,
+}
+
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json<T: serde::de::DeserializeOwned>(&self) -> T {
+        serde_json::from_slice(&self.body).unwrap_or_else(|err| {
+            panic!(
+                "{err}: status {}, body {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+}
+
+impl Connection {
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        voter: Option<&str>,
+        json: Option<&serde_json::Value>,
+    ) -> Answer {
+        let body = json.map(|json| json.to_string()).unwrap_or_default();
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
+            self.host,
+            body.len()
+        );
+        if json.is_some() {
+            request.push_str("Content-Type: application/json\r\n");
+        }
+        if let Some(voter) = voter {
+            request.push_str(&format!("X-Caucus-Voter: {voter}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(&body);
+        self.stream
+            .get_mut()
+            .write_all(request.as_bytes())
+            .await
+            .unwrap();
+
+        let mut line = String::new();
+        self.stream.read_line(&mut line).await.unwrap();
+        let status: u16 = line
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("not an HTTP status line: {line:?}"));
+        let mut length = 0;
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).await.unwrap();
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap();
+                }
+                assert!(
+                    !name.eq_ignore_ascii_case("transfer-encoding"),
+                    "this client reads Content-Length bodies only"
+                );
+            }
+        }
+        let mut body = vec![0; length];
+        self.stream.read_exact(&mut body).await.unwrap();
+        Answer { status, body }
+    }
+}
+
+async fn new_voter(connection: &mut Connection) -> String {
+    let answer = connection.send("POST", "/api/voters", None, None).await;
+    assert_eq!(answer.status, 201);
+    answer.json::<NewVoter>().voter
+}
+
+#[tokio::test]
+async fn an_acknowledged_comment_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Process::start(dir.path(), &[]).await;
+    let mut connection = server.connect().await;
+    let answer = connection
+        .send(
+            "POST",
+            "/api/threads/durable/comments",
+            None,
+            Some(&serde_json::json!({"body": "still here?", "author": "riverlover"})),
+        )
+        .await;
+    assert_eq!(answer.status, 201);
+    let created: CreatedComment = answer.json();
+    // Killed right after the 201: nothing else runs in between.
+    server.kill_9().await;
+    drop(connection);
+
+    let server = Process::start(dir.path(), &[]).await;
+    let mut connection = server.connect().await;
+    let answer = connection
+        .send("GET", "/api/threads/durable", None, None)
+        .await;
+    assert_eq!(answer.status, 200);
+    let thread: ThreadResponse = answer.json();
+    assert_eq!(thread.comments, vec![created.comment]);
+}
+
+/// What makes the test above pass for the right reason: the WAL, fsynced at every commit
+/// (`synchronous=FULL`; in WAL mode `NORMAL` would survive `kill -9` too, but not a power cut).
+#[tokio::test]
+async fn the_database_is_wal_and_syncs_every_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = caucus_server::open_db(&dir.path().join("caucus.db"))
+        .await
+        .unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(synchronous, 2, "FULL");
+}
+
+/// The issue's test, over TCP: 1,000 requests at once, each on its own connection, from 250
+/// voters (four each) on one comment: exactly 250 votes; then the same to take them back: 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thousand_concurrent_votes_over_tcp_count_each_voter_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Process::start(dir.path(), &["--rate-limits", "off"]).await;
+    let mut connection = server.connect().await;
+    let answer = connection
+        .send(
+            "POST",
+            "/api/threads/t/comments",
+            None,
+            Some(&serde_json::json!({"body": "vote for me"})),
+        )
+        .await;
+    let id = answer.json::<CreatedComment>().comment.id;
+    let mut voters = Vec::new();
+    for _ in 0..250 {
+        voters.push(new_voter(&mut connection).await);
+    }
+    let path = format!("/api/comments/{id}/vote");
+
+    for (method, expected) in [("PUT", 250), ("DELETE", 0)] {
+        // Connect all first, so the requests really are in flight together.
+        let mut connections = Vec::new();
+        for _ in 0..1_000 {
+            connections.push(server.connect().await);
+        }
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(1_000));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (n, mut connection) in connections.into_iter().enumerate() {
+            let voter = voters[n % voters.len()].clone();
+            let (path, start) = (path.clone(), start.clone());
+            tasks.spawn(async move {
+                start.wait().await;
+                let answer = connection.send(method, &path, Some(&voter), None).await;
+                assert_eq!(answer.status, 200);
+                answer.json::<VoteState>()
+            });
+        }
+        while let Some(answer) = tasks.join_next().await {
+            assert_eq!(answer.unwrap().viewer_voted, method == "PUT");
+        }
+        let answer = connection.send("GET", "/api/threads/t", None, None).await;
+        let thread: ThreadResponse = answer.json();
+        assert_eq!(thread.comments[0].votes, expected, "after {method}");
+    }
+}
+
+/// Not a test: how many votes and comments a second the release server takes, limits off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn throughput() {
+    const CONNECTIONS: usize = 16;
+    const PER_CONNECTION: usize = 250;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Process::start(dir.path(), &["--rate-limits", "off"]).await;
+    let mut setup = server.connect().await;
+    let mut ids = Vec::new();
+    for _ in 0..10 {
+        let answer = setup
+            .send(
+                "POST",
+                "/api/threads/bench/comments",
+                None,
+                Some(&serde_json::json!({"body": "x"})),
+            )
+            .await;
+        ids.push(answer.json::<CreatedComment>().comment.id);
+    }
+    let mut voters = Vec::new();
+    for _ in 0..CONNECTIONS * PER_CONNECTION {
+        voters.push(new_voter(&mut setup).await);
+    }
+    let voters = std::sync::Arc::new(voters);
+    let ids = std::sync::Arc::new(ids);
+    let total = CONNECTIONS * PER_CONNECTION;
+
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in 0..CONNECTIONS {
+        let mut connection = server.connect().await;
+        let (voters, ids) = (voters.clone(), ids.clone());
+        tasks.spawn(async move {
+            for n in 0..PER_CONNECTION {
+                let voter = &voters[c * PER_CONNECTION + n];
+                let path = format!("/api/comments/{}/vote", ids[n % ids.len()]);
+                let answer = connection.send("PUT", &path, Some(voter), None).await;
+                assert_eq!(answer.status, 200);
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    let votes_per_second = total as f64 / started.elapsed().as_secs_f64();
+
+    let body = serde_json::json!({
+        "author": "bench",
+        "body": "A comment of ordinary length, with *some* Markdown and a [link](https://example.org).",
+    });
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..CONNECTIONS {
+        let mut connection = server.connect().await;
+        let body = body.clone();
+        tasks.spawn(async move {
+            for _ in 0..PER_CONNECTION {
+                let answer = connection
+                    .send("POST", "/api/threads/bench/comments", None, Some(&body))
+                    .await;
+                assert_eq!(answer.status, 201);
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    let comments_per_second = total as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "{total} votes: {votes_per_second:.0}/s; {total} comments: {comments_per_second:.0}/s \
+         ({CONNECTIONS} keep-alive connections, WAL, synchronous=FULL)"
+    );
+}
