@@ -42,6 +42,9 @@
     }
     loading = loading || import(new URL("caucus.js", base).href).then(function (m) {
       return m.default({ module_or_path: new URL("caucus_bg.wasm", base) }).then(function () {
+        // For benchmarks and debugging: when the widget became ready, and its module.
+        if (window.performance && performance.mark) performance.mark("caucus:ready");
+        window.caucus.widget = m;
         return m;
       });
     });

@@ -133,3 +133,14 @@ fn show_broken(root: &Element) {
     ));
     root.replace_children_with_node_1(&message);
 }
+
+/// Bytes of linear memory this wasm instance holds. Read by the benchmarks (`bench/`), which
+/// report it beside the JS heap: the heap figures of the browser do not include it.
+#[wasm_bindgen]
+pub fn memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .ok()
+        .and_then(|memory| memory.buffer().dyn_into::<js_sys::ArrayBuffer>().ok())
+        .map_or(0.0, |buffer| f64::from(buffer.byte_length()))
+}

@@ -1,0 +1,292 @@
+// The Caucus benchmark: the real release server and the release widget, measured the way a
+// reader and a host page meet them. Run it with `bench/run` (which builds first); it prints
+// every figure against its budget and writes bench/results/<date>.md.
+//
+//   node bench/run.mjs [--runs 5] [--sizes 100,1000,5000] [--seconds 10]
+//
+// What "visible" means here: the widget renders every comment of the thread into the DOM (no
+// windowing), so "whole thread usable" is the moment the last comment element exists.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, rmSync, mkdirSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir, cpus, totalmem } from "node:os";
+import path from "node:path";
+import zlib from "node:zlib";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { generate, load } from "./thread.mjs";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const require = createRequire(path.join(ROOT, ".tools", "package.json"));
+const { chromium } = require("playwright-core");
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith("--") ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []),
+);
+const RUNS = Number(args.runs || 5);
+const SIZES = (args.sizes || "100,1000,5000").split(",").map(Number);
+const SECONDS = Number(args.seconds || 10);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+const ms = (x) => `${x.toFixed(1)} ms`;
+const kib = (x) => `${(x / 1024).toFixed(1)} KiB`;
+const mib = (x) => `${(x / 1048576).toFixed(1)} MiB`;
+const log = (...a) => console.error("[bench]", ...a);
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer() {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), "caucus-bench-"));
+  const child = spawn(
+    path.join(ROOT, "target/release/caucus-server"),
+    ["--addr", `127.0.0.1:${port}`, "--db", path.join(dir, "bench.db"), "--assets", path.join(ROOT, "dist"), "--rate-limits", "off"],
+    { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, RUST_LOG: "error" } },
+  );
+  const origin = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${origin}/healthz`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { origin, stop: () => { child.kill("SIGKILL"); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+async function startHost(serverOrigin) {
+  const port = await freePort();
+  const server = createServer((req, res) => {
+    const slug = new URL(req.url, "http://x").searchParams.get("thread") || "bench-100";
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>bench</title>
+<link rel="icon" href="data:,"></head><body><h1>A host page</h1>
+<div id="thread" data-caucus-thread="${slug}"></div>
+<script src="${serverOrigin}/widget/embed.js" defer></script></body></html>`);
+  });
+  await new Promise((r) => server.listen(port, "127.0.0.1", r));
+  return { origin: `http://127.0.0.1:${port}`, stop: () => server.close() };
+}
+
+/** One page load of a thread of `n`: timings, memory, and a vote on a deep comment. */
+async function measurePage(browser, host, slug, n) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await page.goto(`${host.origin}/?thread=${slug}`, { waitUntil: "commit" });
+  // Polled every animation frame, in the page: the first frame with a comment, and the first
+  // with all of them.
+  const first = await page.waitForFunction(() => {
+    const root = document.querySelector("#thread")?.shadowRoot;
+    return root && root.querySelector("[data-caucus-comment]") ? performance.now() : false;
+  }, null, { polling: "raf", timeout: 120000 });
+  const firstAt = await first.jsonValue();
+  const all = await page.waitForFunction((n) => {
+    const root = document.querySelector("#thread").shadowRoot;
+    return root.querySelectorAll("[data-caucus-comment]").length >= n ? performance.now() : false;
+  }, n, { polling: "raf", timeout: 120000 });
+  const allAt = await all.jsonValue();
+  const readyAt = await page.evaluate(() => performance.getEntriesByName("caucus:ready")[0]?.startTime ?? NaN);
+  await page.waitForTimeout(200);
+  await cdp.send("HeapProfiler.collectGarbage");
+  const heap = await cdp.send("Runtime.getHeapUsage");
+  const wasm = await page.evaluate(() => window.caucus.widget.memory_bytes());
+
+  // A vote on the deepest comment in the second half of the thread: click → tally text changed.
+  const vote = await page.evaluate(async () => {
+    const root = document.querySelector("#thread").shadowRoot;
+    const comments = [...root.querySelectorAll("[data-caucus-comment]")];
+    const half = comments.slice(Math.floor(comments.length / 2));
+    const deepest = half.reduce((a, b) => (Number(b.dataset.depth) > Number(a.dataset.depth) ? b : a), half[0]);
+    const tally = deepest.querySelector("[data-caucus-tally]");
+    const button = deepest.querySelector("[data-caucus-vote]");
+    const before = tally.textContent;
+    const changed = new Promise((resolve) => {
+      const mo = new MutationObserver(() => {
+        if (tally.textContent !== before) {
+          mo.disconnect();
+          resolve(performance.now());
+        }
+      });
+      mo.observe(tally, { characterData: true, childList: true, subtree: true });
+    });
+    const t0 = performance.now();
+    button.click();
+    const t1 = await changed;
+    return { ms: t1 - t0, depth: Number(deepest.dataset.depth) };
+  });
+  await context.close();
+  return { firstAt, allAt, readyAt, heap: heap.usedSize, wasm, vote: vote.ms, voteDepth: vote.depth };
+}
+
+function sizes() {
+  const file = (name) => readFileSync(path.join(ROOT, "dist", name));
+  const gz = (b) => zlib.gzipSync(b, { level: 9 }).length;
+  const br = (b) => zlib.brotliCompressSync(b, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  const eager = file("embed.js");
+  const lazy = [file("caucus.js"), file("caucus_bg.wasm")];
+  return {
+    eagerGzip: gz(eager),
+    eagerBrotli: br(eager),
+    lazyGzip: lazy.reduce((s, b) => s + gz(b), 0),
+    lazyBrotli: lazy.reduce((s, b) => s + br(b), 0),
+    wasmRaw: lazy[1].length,
+  };
+}
+
+function wrk(url, connections, script) {
+  const argv = ["-t", String(Math.min(2, connections)), "-c", String(connections), "-d", `${SECONDS}s`, "--latency"];
+  if (script) argv.push("-s", script);
+  const out = execFileSync("wrk", [...argv, url], { encoding: "utf8" });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const unit = (v, u) => Number(v) * ({ us: 0.001, ms: 1, s: 1000 }[u] ?? 1);
+  const pct = (p) => {
+    const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    return m ? unit(m[1], m[2]) : NaN;
+  };
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] || 0);
+  return { rps, p50: pct(50), p99: pct(99), non2xx };
+}
+
+async function main() {
+  const server = await startServer();
+  const host = await startHost(server.origin);
+  const results = { pages: {}, server: {} };
+  try {
+    for (const n of SIZES) {
+      log(`loading a thread of ${n} through the API`);
+      const t = performance.now();
+      const ids = await load(server.origin, `bench-${n}`, generate(n));
+      results.pages[n] = { loadedIn: performance.now() - t, ids };
+    }
+
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--enable-precise-memory-info"],
+    });
+    for (const n of SIZES) {
+      const runs = [];
+      for (let r = 0; r < RUNS; r++) {
+        runs.push(await measurePage(browser, host, `bench-${n}`, n));
+        log(`N=${n} run ${r + 1}: first ${ms(runs.at(-1).firstAt - runs.at(-1).readyAt)} after ready, all ${ms(runs.at(-1).allAt)}`);
+      }
+      const m = (f) => median(runs.map(f));
+      Object.assign(results.pages[n], {
+        firstAfterReady: m((r) => r.firstAt - r.readyAt),
+        firstFromNav: m((r) => r.firstAt),
+        allFromNav: m((r) => r.allAt),
+        readyFromNav: m((r) => r.readyAt),
+        heap: m((r) => r.heap),
+        wasm: m((r) => r.wasm),
+        vote: m((r) => r.vote),
+      });
+    }
+    await browser.close();
+
+    // The server on its own, with wrk.
+    const read = `${server.origin}/api/threads/bench-1000`;
+    log("GET thread N=1000, 1 and 32 connections");
+    results.server.read1 = wrk(read, 1);
+    results.server.read32 = wrk(read, 32);
+    const first = await fetch(read);
+    const etag = first.headers.get("etag");
+    results.server.notModified = etag
+      ? (await fetch(read, { headers: { "if-none-match": etag } })).status
+      : "no ETag";
+
+    log("votes/s and comments/s");
+    const tokens = [];
+    for (let i = 0; i < 2000; i++) {
+      tokens.push((await (await fetch(`${server.origin}/api/voters`, { method: "POST" })).json()).voter);
+    }
+    const targets = results.pages[SIZES.at(-1)].ids.slice(0, 500);
+    const dir = mkdtempSync(path.join(tmpdir(), "caucus-wrk-"));
+    const voteScript = path.join(dir, "vote.lua");
+    writeFileSync(voteScript, `
+local tokens = {${tokens.map((t) => JSON.stringify(t)).join(",")}}
+local targets = {${targets.join(",")}}
+local n = 0
+request = function()
+  n = n + 1
+  local token = tokens[(n % #tokens) + 1]
+  local target = targets[(math.floor(n / #tokens) % #targets) + 1]
+  local method = (math.floor(n / (#tokens * #targets)) % 2 == 0) and "PUT" or "DELETE"
+  return wrk.format(method, "/api/comments/" .. target .. "/vote", { ["X-Caucus-Voter"] = token })
+end`);
+    results.server.votes = wrk(server.origin, 32, voteScript);
+    const postScript = path.join(dir, "post.lua");
+    writeFileSync(postScript, `
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = ${JSON.stringify(JSON.stringify({ body: "A benchmark comment with *some* Markdown and a [link](https://example.org/)." }))}
+wrk.path = "/api/threads/bench-posts/comments"`);
+    results.server.comments = wrk(server.origin + "/api/threads/bench-posts/comments", 32, postScript);
+    rmSync(dir, { recursive: true, force: true });
+  } finally {
+    server.stop();
+    host.stop();
+  }
+  results.sizes = sizes();
+  report(results);
+}
+
+function report(r) {
+  const big = r.pages[SIZES.at(-1)];
+  const rows = [];
+  const row = (metric, value, budget, ok) => rows.push(`| ${metric} | ${value} | ${budget} | ${ok === undefined ? "" : ok ? "ok" : "**over**"} |`);
+  for (const n of SIZES) {
+    const p = r.pages[n];
+    row(`first comment visible, N = ${n}, after the wasm is ready`, ms(p.firstAfterReady), n === 5000 ? "< 150 ms" : "", n === 5000 ? p.firstAfterReady < 150 : undefined);
+    row(`first comment visible, N = ${n}, from navigation`, ms(p.firstFromNav), "", undefined);
+    row(`whole thread rendered, N = ${n}, from navigation`, ms(p.allFromNav), n === 5000 ? "< 1 s" : "", n === 5000 ? p.allFromNav < 1000 : undefined);
+    row(`JS heap + wasm memory, N = ${n}`, `${mib(p.heap + p.wasm)} (heap ${mib(p.heap)}, wasm ${mib(p.wasm)})`, n === 5000 ? "< 30 MiB" : "", n === 5000 ? p.heap + p.wasm < 30 * 1048576 : undefined);
+    row(`vote click → tally changed, N = ${n}`, ms(p.vote), n === 5000 ? "< 16 ms" : "", n === 5000 ? p.vote < 16 : undefined);
+  }
+  const s = r.sizes;
+  row("eager bytes (embed.js), gzip / brotli", `${s.eagerGzip} B / ${s.eagerBrotli} B`, "< 2 KB gzip", s.eagerGzip < 2048);
+  row("lazy bytes (glue + wasm + css), gzip", kib(s.lazyGzip), "≤ 85 KB", s.lazyGzip <= 85 * 1024);
+  row("lazy bytes (glue + wasm + css), brotli", kib(s.lazyBrotli), "≤ 70 KB", s.lazyBrotli <= 70 * 1024);
+  const sv = r.server;
+  row("GET thread N = 1000, 1 connection", `${sv.read1.rps.toFixed(0)} req/s, p50 ${ms(sv.read1.p50)}, p99 ${ms(sv.read1.p99)}`, "", undefined);
+  row("GET thread N = 1000, 32 connections", `${sv.read32.rps.toFixed(0)} req/s, p50 ${ms(sv.read32.p50)}, p99 ${ms(sv.read32.p99)}`, "≥ 3,000 req/s", sv.read32.rps >= 3000);
+  row("matching If-None-Match", String(sv.notModified), "304", sv.notModified === 304);
+  row("votes/s (SQLite, limits off, 32 connections)", `${sv.votes.rps.toFixed(0)}, p50 ${ms(sv.votes.p50)}, p99 ${ms(sv.votes.p99)}${sv.votes.non2xx ? `, ${sv.votes.non2xx} non-2xx` : ""}`, "≥ 5,000", sv.votes.rps >= 5000);
+  row("comments/s (SQLite, limits off, 32 connections)", `${sv.comments.rps.toFixed(0)}, p50 ${ms(sv.comments.p50)}, p99 ${ms(sv.comments.p99)}${sv.comments.non2xx ? `, ${sv.comments.non2xx} non-2xx` : ""}`, "", undefined);
+
+  const chromiumVersion = (() => { try { return execFileSync("/usr/bin/chromium", ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim(); } catch { return "?"; } })();
+  const date = new Date().toISOString().slice(0, 10);
+  const text = `# Caucus benchmark, ${date}
+
+Machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${mib(totalmem())} RAM; ${chromiumVersion}, headless.
+Medians of ${RUNS} page loads per size; server figures from wrk over ${SECONDS} s. Release server
+(\`--rate-limits off\`, fresh SQLite file), release widget (\`scripts/build-widget.sh\`), host
+page on another origin. The widget renders every comment (no windowing): "whole thread
+rendered" is when the last comment element exists. Loading the threads through the API took
+${SIZES.map((n) => `${(r.pages[n].loadedIn / 1000).toFixed(1)} s for ${n}`).join(", ")}.
+
+| metric | measured | budget | |
+| --- | --- | --- | --- |
+${rows.join("\n")}
+`;
+  mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
+  const out = path.join(ROOT, "bench/results", `${date}.md`);
+  writeFileSync(out, text);
+  console.log(text);
+  log(`written to ${path.relative(ROOT, out)}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
