@@ -17,6 +17,15 @@ wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sig
   --enable-mutable-globals --enable-reference-types \
   "$OUT/caucus_bg.wasm" -o "$OUT/caucus_bg.wasm"
 cp embed.js "$OUT/embed.js"
+# Compressed once, at the highest levels, for the server to send as they are (ServeDir's
+# precompressed files): brotli 11 is too slow to run per request.
+node -e '
+const fs = require("fs"), zlib = require("zlib");
+for (const f of process.argv.slice(1)) {
+  const data = fs.readFileSync(f);
+  fs.writeFileSync(f + ".gz", zlib.gzipSync(data, { level: 9 }));
+  fs.writeFileSync(f + ".br", zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }));
+}' "$OUT/embed.js" "$OUT/caucus.js" "$OUT/caucus_bg.wasm"
 
-size() { printf '%-16s %7d B raw %7d B gzip\n' "$(basename "$1")" "$(wc -c <"$1")" "$(gzip -9c "$1" | wc -c)"; }
+size() { printf '%-16s %7d B raw %7d B gzip %7d B brotli\n' "$(basename "$1")" "$(wc -c <"$1")" "$(wc -c <"$1.gz")" "$(wc -c <"$1.br")"; }
 for f in "$OUT/embed.js" "$OUT/caucus.js" "$OUT/caucus_bg.wasm"; do size "$f"; done

@@ -71,6 +71,7 @@ use caucus_model::{
 use serde::Deserialize;
 use time::OffsetDateTime;
 use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
@@ -117,13 +118,22 @@ pub fn app(state: AppState) -> Router {
         // fallback, which `merge` makes the fallback of the whole app. The last added is the
         // outermost: CORS answers preflights before the origin check, and adds its headers to
         // the check's refusals so the widget can read them.
+        // Thread JSON compresses about fivefold; small answers (errors, tallies) are left be.
+        .route_layer(CompressionLayer::new())
         .route_layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .route_layer(middleware::from_fn_with_state(state.clone(), check_origin))
         .route_layer(api_cors());
 
+    // `scripts/build-widget.sh` writes `.br` and `.gz` beside each file, compressed once at
+    // the highest levels; a file without them (a `trunk` build) is compressed on the fly.
     let widget = ServiceBuilder::new()
         .map_response(widget_headers)
-        .service(ServeDir::new(&state.assets));
+        .layer(CompressionLayer::new())
+        .service(
+            ServeDir::new(&state.assets)
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
 
     Router::new()
         .route("/", get(home))

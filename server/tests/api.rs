@@ -327,12 +327,50 @@ async fn widget_files_load_from_any_origin() {
     let wasm = server.get("/widget/caucus_bg.wasm").await;
     assert_eq!(wasm.body, b"\0asm\x01\0\0\0");
 
+    // Precompressed variants are served to browsers that take them, with the file's own type.
+    let request = |encoding: &str| {
+        axum::http::Request::builder()
+            .uri("/widget/caucus_bg.wasm")
+            .header("accept-encoding", encoding)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let br = server.request(request("gzip, deflate, br")).await;
+    assert_eq!(br.header("content-encoding"), "br");
+    assert_eq!(br.header("content-type"), "application/wasm");
+    assert_eq!(br.body, b"brotli bytes");
+    let gz = server.request(request("gzip")).await;
+    assert_eq!(gz.header("content-encoding"), "gzip");
+    assert_eq!(gz.body, b"gzip bytes");
+
     let missing = server.get("/widget/nope.js").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.header("cache-control"), "no-store");
     let escape = server.get("/widget/..%2Fcaucus.db").await;
     assert!(escape.status.is_client_error(), "{}", escape.status);
     assert!(escape.body.is_empty() || !escape.text().contains("SQLite"));
+}
+
+#[tokio::test]
+async fn thread_json_is_compressed_for_clients_that_accept_it() {
+    let server = TestServer::demo().await;
+    let plain = server.get("/api/threads/our-man-in-libya").await;
+    assert!(plain.headers.get("content-encoding").is_none());
+    let request = axum::http::Request::builder()
+        .uri("/api/threads/our-man-in-libya")
+        .header("accept-encoding", "gzip")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let gzipped = server.request(request).await;
+    assert_eq!(gzipped.status, StatusCode::OK);
+    assert_eq!(gzipped.header("content-encoding"), "gzip");
+    assert!(
+        gzipped.body.len() * 2 < plain.body.len(),
+        "{} vs {}",
+        gzipped.body.len(),
+        plain.body.len()
+    );
+    assert_eq!(gzipped.header("access-control-allow-origin"), "*");
 }
 
 #[tokio::test]

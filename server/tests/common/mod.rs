@@ -203,5 +203,8 @@ fn write_assets(dir: &Path) {
     std::fs::write(dir.join("embed.js"), "import('./caucus.js');\n").unwrap();
     std::fs::write(dir.join("caucus.js"), "export default 1;\n").unwrap();
     std::fs::write(dir.join("caucus_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    // Stand-ins for the compressed copies scripts/build-widget.sh writes.
+    std::fs::write(dir.join("caucus_bg.wasm.br"), b"brotli bytes").unwrap();
+    std::fs::write(dir.join("caucus_bg.wasm.gz"), b"gzip bytes").unwrap();
     std::fs::write(dir.join("caucus.css"), "p { color: red }\n").unwrap();
 }
