@@ -90,6 +90,11 @@ pub struct NewComment {
     pub body: String,
     #[serde(default)]
     pub signature: Option<String>,
+    /// A honeypot: the widget's reply form has a "website" field that people never see, so
+    /// never fill in. A comment that comes with it filled in is from a naive bot: the server
+    /// answers as if it had accepted it, and stores nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
 }
 
 /// `PATCH /api/comments/{id}`: the fields an author may change within the edit window.

@@ -83,7 +83,7 @@ use tower_http::trace::TraceLayer;
 use crate::abuse::{Action, Network};
 use crate::error::AppError;
 use crate::store::{Ballot, CommentEditRow, NewCommentRow, VoteRow};
-use crate::submission::{check_edit, check_new_comment};
+use crate::submission::{check_edit, check_new_comment, CheckedComment};
 use crate::tokens::{edit_token_matches, new_edit_token, VoterId};
 use crate::{demo, store, AppState};
 
@@ -396,10 +396,15 @@ async fn post_comment(
     body: Result<Json<NewComment>, JsonRejection>,
 ) -> Result<(StatusCode, Json<CreatedComment>), AppError> {
     let Json(new) = body.map_err(json_error)?;
+    let honeypot = new.website.as_deref().is_some_and(|w| !w.trim().is_empty());
     let checked = check_new_comment(new)?;
     limit(&state, Action::Comment, network, "comments")?;
     let edit = new_edit_token()?;
     let now = store::now();
+    if honeypot {
+        tracing::info!(slug, "dropped a comment that filled in the honeypot field");
+        return Ok((StatusCode::CREATED, Json(decoy(checked, now, edit.token))));
+    }
 
     let _turn = state.write_turn.lock().await;
     let mut tx = state.pool.begin().await?;
@@ -450,6 +455,28 @@ async fn post_comment(
             edit_token: edit.token,
         }),
     ))
+}
+
+/// What a bot that filled in the honeypot is told: its comment as if stored, with id 0 (no
+/// comment has it), so that it has no reason to try another way. Nothing is stored.
+fn decoy(checked: CheckedComment, created_at: String, edit_token: String) -> CreatedComment {
+    CreatedComment {
+        comment: Comment {
+            id: 0,
+            parent_id: checked.parent_id,
+            author: checked.author,
+            avatar: None,
+            subject: checked.subject,
+            body_html: checked.body_html,
+            created_at,
+            edited_at: None,
+            votes: 0,
+            viewer_voted: false,
+            signature: checked.signature,
+            deleted: false,
+        },
+        edit_token,
+    }
 }
 
 /// A comment just written, read back in the same transaction: it is there.
