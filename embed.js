@@ -8,6 +8,11 @@
  * the same folder, and mounts a widget into every [data-caucus-thread] element. The server
  * defaults to this script's origin; data-caucus-server on the script tag (or on an element)
  * overrides it. window.caucus.mount() mounts elements added later (single-page sites).
+ *
+ * A blog index can show counts without loading the widget at all: every
+ *   <span data-caucus-count="some-slug"></span>
+ * gets "12 comments", from one GET /api/counts for the whole page (window.caucus.count()
+ * fills spans added later).
  */
 (function () {
   "use strict";
@@ -53,10 +58,43 @@
     }, fail);
   }
 
-  window.caucus = { mount: mount, server: server };
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", mount);
-  } else {
+  function count() {
+    var spans = document.querySelectorAll("[data-caucus-count]");
+    var slugs = [];
+    for (var i = 0; i < spans.length; i++) {
+      var slug = spans[i].getAttribute("data-caucus-count");
+      if (slug && slugs.indexOf(slug) < 0) slugs.push(slug);
+    }
+    // The server answers at most 100 slugs at once: one request per 100.
+    var asked = [];
+    for (var from = 0; from < slugs.length; from += 100) {
+      var query = slugs.slice(from, from + 100).map(function (s) {
+        return "slug=" + encodeURIComponent(s);
+      }).join("&");
+      asked.push(fetch(server + "/api/counts?" + query).then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      }).then(function (counts) {
+        for (var j = 0; j < spans.length; j++) {
+          var n = counts[spans[j].getAttribute("data-caucus-count")];
+          // Text only, like everything else here.
+          if (typeof n === "number") spans[j].textContent = n + (n === 1 ? " comment" : " comments");
+        }
+      }));
+    }
+    // A count that cannot be had leaves the span as the page wrote it.
+    return Promise.all(asked).catch(function () {});
+  }
+
+  function start() {
     mount();
+    count();
+  }
+
+  window.caucus = { mount: mount, count: count, server: server };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();

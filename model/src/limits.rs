@@ -18,6 +18,9 @@ pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
 pub const MAX_SLUG_CHARS: usize = 200;
 /// For this long after posting (in seconds), a comment's author may edit or delete it.
 pub const EDIT_WINDOW_SECONDS: u64 = 15 * 60;
+/// `GET /api/counts` answers for at most this many slugs at once (a blog index page shows far
+/// fewer; embed.js splits a longer list).
+pub const MAX_COUNT_SLUGS: usize = 100;
 /// What an empty author name is shown as.
 pub const ANONYMOUS: &str = "Anonymous";
 

@@ -62,6 +62,11 @@ pub struct ThreadResponse {
     pub comments: Vec<Comment>,
 }
 
+/// `GET /api/counts?slug=a&slug=b`: how many comments each thread shows, by slug, e.g.
+/// `{"a": 12, "b": 0}`. Every slug asked for is a key; a thread nobody wrote in counts 0.
+/// Placeholders of deleted comments are not counted.
+pub type CommentCounts = std::collections::BTreeMap<String, u64>;
+
 /// Every error the API returns: a stable machine-readable `error` code and a `message` a person
 /// understands, which the widget shows as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +90,11 @@ pub struct NewComment {
     pub body: String,
     #[serde(default)]
     pub signature: Option<String>,
+    /// A honeypot: the widget's reply form has a "website" field that people never see, so
+    /// never fill in. A comment that comes with it filled in is from a naive bot: the server
+    /// answers as if it had accepted it, and stores nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
 }
 
 /// `PATCH /api/comments/{id}`: the fields an author may change within the edit window.

@@ -13,6 +13,8 @@
 //! - [`abuse`] holds the rate limits and the policy against inflated tallies.
 //! - [`origin`] decides which pages may write (`--allow-origin`).
 //! - `submission` cleans and checks what authors send, before it is stored.
+//! - [`export`] writes every thread as wire JSON (`caucus-server export`).
+//! - [`import`] brings comments over from Disqus, WordPress and Isso (`caucus-server import`).
 //!
 //! `main.rs` is a thin command line around [`open_db`] and [`app`]; tests drive [`app`]
 //! directly, without a socket.
@@ -20,6 +22,8 @@
 pub mod abuse;
 pub mod demo;
 mod error;
+pub mod export;
+pub mod import;
 pub mod origin;
 pub mod render;
 mod routes;

@@ -4,23 +4,64 @@
 //! each connection's peer address, which the abuse limits count by) until
 //! Ctrl-C or SIGTERM, finishing the requests in flight. Anything that stops it from starting
 //! (an address in use, a database it cannot open) is one readable line and exit code 1.
+//!
+//! Subcommands do the site owner's one-off jobs on the same database: `export` writes every
+//! thread as JSON to stdout, `import` brings comments over from Disqus, WordPress or Isso.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
 use caucus_server::abuse::AbuseLimits;
 use caucus_server::origin::{self, AllowedOrigins};
-use caucus_server::{app, demo, open_db, AppState};
-use clap::{Parser, ValueEnum};
+use caucus_server::{app, demo, import, open_db, AppState};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
 /// Caucus comment server: the API, the widget's files and the demo.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version, about, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: Serve,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write every thread to stdout as JSON: an array of what GET /api/threads/{slug} answers.
+    Export {
+        /// SQLite database file.
+        #[arg(long, default_value = "./caucus.db")]
+        db: PathBuf,
+    },
+    /// Bring comments over from Disqus (XML export), WordPress (WXR export) or Isso (its
+    /// SQLite database). Running it again adds nothing new. Prints what it did.
+    Import {
+        /// What FILE is.
+        #[arg(long, value_enum)]
+        format: ImportFormat,
+        /// The export to read.
+        file: PathBuf,
+        /// SQLite database file, created if missing.
+        #[arg(long, default_value = "./caucus.db")]
+        db: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ImportFormat {
+    Disqus,
+    Wordpress,
+    Isso,
+}
+
+/// Without a subcommand: serve.
+#[derive(Debug, Args)]
+struct Serve {
     /// Address to listen on, `host:port`.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: String,
@@ -64,7 +105,12 @@ async fn main() -> ExitCode {
         // Logs to stderr; stdout carries only the "listening" lines.
         .with_writer(std::io::stderr)
         .init();
-    match run(cli).await {
+    let done = match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Export { db }) => export(&db).await,
+        Some(Command::Import { format, file, db }) => import(format, &file, &db).await,
+    };
+    match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("caucus-server: {err:#}");
@@ -73,7 +119,43 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+/// `caucus-server export`: JSON to stdout, counts to stderr. Refuses to create a database.
+async fn export(db: &Path) -> anyhow::Result<()> {
+    if !db.is_file() {
+        anyhow::bail!("there is no database {}", db.display());
+    }
+    let pool = open_db(db).await?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = caucus_server::export::export(&pool, &mut out).await;
+    pool.close().await;
+    let (threads, comments) = written.context("cannot export")?;
+    eprintln!("exported {threads} threads, {comments} comments");
+    Ok(())
+}
+
+/// `caucus-server import`: the report to stdout.
+async fn import(format: ImportFormat, file: &Path, db: &Path) -> anyhow::Result<()> {
+    let format = match format {
+        ImportFormat::Disqus => import::Format::Disqus,
+        ImportFormat::Wordpress => import::Format::Wordpress,
+        ImportFormat::Isso => import::Format::Isso,
+    };
+    let pool = open_db(db).await?;
+    let started = std::time::Instant::now();
+    let report = import::import(&pool, format, file).await;
+    pool.close().await;
+    let report = report.context("cannot import")?;
+    print!("{report}");
+    let seconds = started.elapsed().as_secs_f64();
+    let read = report.comments + report.already_imported + report.skipped_total();
+    println!(
+        "took {seconds:.1} s ({:.0} records/s)",
+        read as f64 / seconds.max(1e-9)
+    );
+    Ok(())
+}
+
+async fn serve(cli: Serve) -> anyhow::Result<()> {
     if !cli.assets.join("embed.js").is_file() {
         tracing::warn!(
             "{} has no embed.js, so pages cannot load the widget: build it with \

@@ -17,12 +17,17 @@ pub fn render_markdown(md: &str) -> String {
     let options = Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES;
     let mut unsafe_html = String::with_capacity(md.len() * 3 / 2);
     html::push_html(&mut unsafe_html, Parser::new_ext(md, options));
+    sanitize_html(&unsafe_html)
+}
+
+/// Sanitizes a comment that is HTML already (imported from Disqus), as Markdown's output is.
+pub fn sanitize_html(unsafe_html: &str) -> String {
     ammonia::Builder::default()
         .link_rel(Some(LINK_REL))
         // The HTML is shown inside someone else's page: a relative link would resolve against
         // that page, not against anything the author meant.
         .url_relative(UrlRelative::Deny)
-        .clean(&unsafe_html)
+        .clean(unsafe_html)
         .to_string()
 }
 

@@ -11,6 +11,7 @@
 //! | PUT    | `/api/comments/{id}/vote`      | vote for a comment, `X-Caucus-Voter` → `{votes, viewer_voted}` |
 //! | DELETE | `/api/comments/{id}/vote`      | take that vote back                           |
 //! | POST   | `/api/voters`                  | a new anonymous voter token → 201 `{voter}`   |
+//! | GET    | `/api/counts?slug=a&slug=b`    | comments per thread, `{"a": 12, "b": 0}`; at most 100 slugs |
 //! | any    | any other `/api/...`           | 404 `not_found`, JSON                         |
 //! | OPTIONS| `/api/...`                     | CORS preflight                                |
 //! | GET    | `/widget/{file}`               | the widget's files from `--assets`, loadable cross-origin |
@@ -56,17 +57,21 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{
+    ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Query, RawQuery, Request, State,
+};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get, patch, post, put};
 use axum::{Json, Router};
-use caucus_model::limits::{is_valid_slug, EDIT_WINDOW_SECONDS, MAX_REQUEST_BYTES, MAX_SLUG_CHARS};
+use caucus_model::limits::{
+    is_valid_slug, EDIT_WINDOW_SECONDS, MAX_COUNT_SLUGS, MAX_REQUEST_BYTES, MAX_SLUG_CHARS,
+};
 use caucus_model::{
-    Comment, CommentEdit, CommentId, CreatedComment, NewComment, NewVoter, SortOrder, Thread,
-    ThreadResponse, VoteState,
+    Comment, CommentCounts, CommentEdit, CommentId, CreatedComment, NewComment, NewVoter,
+    SortOrder, Thread, ThreadResponse, VoteState,
 };
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -79,7 +84,7 @@ use tower_http::trace::TraceLayer;
 use crate::abuse::{Action, Network};
 use crate::error::AppError;
 use crate::store::{Ballot, CommentEditRow, NewCommentRow, VoteRow};
-use crate::submission::{check_edit, check_new_comment};
+use crate::submission::{check_edit, check_new_comment, CheckedComment};
 use crate::tokens::{edit_token_matches, new_edit_token, VoterId};
 use crate::{demo, store, AppState};
 
@@ -107,6 +112,8 @@ pub fn app(state: AppState) -> Router {
             put(vote_for_comment).delete(unvote_comment),
         )
         .route("/api/voters", post(new_voter))
+        // The site owner's side: counts for index pages.
+        .route("/api/counts", get(comment_counts))
         // Must come after the routes it is for: axum applies it to the routes that exist now.
         .method_not_allowed_fallback(method_not_allowed)
         // Everything else under /api is a JSON 404 with CORS headers, so the widget can read it.
@@ -399,10 +406,15 @@ async fn post_comment(
     body: Result<Json<NewComment>, JsonRejection>,
 ) -> Result<(StatusCode, Json<CreatedComment>), AppError> {
     let Json(new) = body.map_err(json_error)?;
+    let honeypot = new.website.as_deref().is_some_and(|w| !w.trim().is_empty());
     let checked = check_new_comment(new)?;
     limit(&state, Action::Comment, network, "comments")?;
     let edit = new_edit_token()?;
     let now = store::now();
+    if honeypot {
+        tracing::info!(slug, "dropped a comment that filled in the honeypot field");
+        return Ok((StatusCode::CREATED, Json(decoy(checked, now, edit.token))));
+    }
 
     let _turn = state.write_turn.lock().await;
     let mut tx = state.pool.begin().await?;
@@ -453,6 +465,28 @@ async fn post_comment(
             edit_token: edit.token,
         }),
     ))
+}
+
+/// What a bot that filled in the honeypot is told: its comment as if stored, with id 0 (no
+/// comment has it), so that it has no reason to try another way. Nothing is stored.
+fn decoy(checked: CheckedComment, created_at: String, edit_token: String) -> CreatedComment {
+    CreatedComment {
+        comment: Comment {
+            id: 0,
+            parent_id: checked.parent_id,
+            author: checked.author,
+            avatar: None,
+            subject: checked.subject,
+            body_html: checked.body_html,
+            created_at,
+            edited_at: None,
+            votes: 0,
+            viewer_voted: false,
+            signature: checked.signature,
+            deleted: false,
+        },
+        edit_token,
+    }
 }
 
 /// A comment just written, read back in the same transaction: it is there.
@@ -764,6 +798,53 @@ async fn unvote_thread(
         },
         VoteRow::into_wire,
     )))
+}
+
+/// `GET /api/counts?slug=a&slug=b`: one request answers a whole blog index page. The query is
+/// read by hand because the same key repeats; any other key is refused, like an unknown field.
+async fn comment_counts(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<CommentCounts>, AppError> {
+    let mut slugs: Vec<String> = Vec::new();
+    for (key, value) in form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()) {
+        if key != "slug" {
+            return Err(AppError::bad_request(
+                "invalid_query",
+                format!(
+                    "Unknown query parameter {:?}: only slug is taken.",
+                    shorten(&key)
+                ),
+            ));
+        }
+        if !is_valid_slug(&value) {
+            return Err(invalid_slug(&value));
+        }
+        if !slugs.iter().any(|slug| *slug == value) {
+            slugs.push(value.into_owned());
+        }
+        if slugs.len() > MAX_COUNT_SLUGS {
+            return Err(AppError::bad_request(
+                "too_many_slugs",
+                format!("At most {MAX_COUNT_SLUGS} threads can be counted in one request."),
+            ));
+        }
+    }
+    if slugs.is_empty() {
+        return Err(AppError::bad_request(
+            "missing_slug",
+            "Name the threads to count: /api/counts?slug=a&slug=b.",
+        ));
+    }
+    let mut counts: CommentCounts = store::comment_counts(&state.pool, &slugs)
+        .await?
+        .into_iter()
+        .map(|(slug, count)| (slug, u64::try_from(count).unwrap_or(0)))
+        .collect();
+    for slug in slugs {
+        counts.entry(slug).or_insert(0);
+    }
+    Ok(Json(counts))
 }
 
 /// Counts one `action` against the network's rate limit; `what` names it in the message.

@@ -592,6 +592,146 @@ pub async fn thread_vote(
     .await
 }
 
+/// How many comments each of `slugs` shows (placeholders of deleted comments do not count),
+/// for the threads that exist; the caller fills in 0 for the others. Only the number of `?`
+/// depends on the request, never its text.
+pub async fn comment_counts(
+    pool: &SqlitePool,
+    slugs: &[String],
+) -> sqlx::Result<Vec<(String, i64)>> {
+    if slugs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; slugs.len()].join(", ");
+    let sql = format!(
+        "SELECT t.slug, COUNT(c.id) FROM threads t \
+         LEFT JOIN comments c ON c.thread_id = t.id AND c.deleted = 0 \
+         WHERE t.slug IN ({marks}) GROUP BY t.id"
+    );
+    let mut query = sqlx::query_as(&sql);
+    for slug in slugs {
+        query = query.bind(slug);
+    }
+    query.fetch_all(pool).await
+}
+
+/// Up to `limit` threads (id and slug) with an id above `after`, in id order: a whole
+/// database, a page at a time.
+pub async fn threads_after(
+    pool: &SqlitePool,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as("SELECT id, slug FROM threads WHERE id > ? ORDER BY id LIMIT ?")
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+}
+
+/// The thread an import puts comments in: created if absent; if it exists, a title or URL it
+/// lacks is filled in from the export. Returns its id and whether it was created.
+pub async fn import_thread(
+    conn: &mut SqliteConnection,
+    thread: &NewThreadRow<'_>,
+) -> sqlx::Result<(i64, bool)> {
+    if let Some(id) = insert_thread_if_absent(&mut *conn, thread).await? {
+        return Ok((id, true));
+    }
+    let id = sqlx::query_scalar(
+        "UPDATE threads SET title = COALESCE(title, ?), url = COALESCE(url, ?) \
+         WHERE slug = ? RETURNING id",
+    )
+    .bind(thread.title)
+    .bind(thread.url)
+    .bind(thread.slug)
+    .fetch_one(conn)
+    .await?;
+    Ok((id, false))
+}
+
+/// A comment brought over from another system (see `migrations/0003_owner.sql`).
+pub struct ImportedCommentRow<'a> {
+    pub origin: &'a str,
+    pub origin_parent: Option<&'a str>,
+    pub thread_id: i64,
+    pub author: &'a str,
+    pub body_md: &'a str,
+    pub body_html: &'a str,
+    pub created_at: &'a str,
+    pub votes: i64,
+    pub deleted: bool,
+}
+
+/// Stores an imported comment unless one from the same origin is there already; returns
+/// whether it was stored. Nobody may edit it (no edit token), and its votes have no voters
+/// behind them: un-voting only ever takes back a vote recorded here.
+pub async fn insert_imported_comment(
+    conn: &mut SqliteConnection,
+    comment: &ImportedCommentRow<'_>,
+) -> sqlx::Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO comments (thread_id, author, body_md, body_html, created_at, votes, \
+         deleted, origin, origin_parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (origin) DO NOTHING",
+    )
+    .bind(comment.thread_id)
+    .bind(comment.author)
+    .bind(comment.body_md)
+    .bind(comment.body_html)
+    .bind(comment.created_at)
+    .bind(comment.votes)
+    .bind(comment.deleted)
+    .bind(comment.origin)
+    .bind(comment.origin_parent)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+/// Links every imported reply to its parent, now that all of them are stored. A reply whose
+/// parent is not in the same thread (or not in the export at all) stays at the top level.
+/// Returns how many replies were linked and how many stayed at the top level.
+pub async fn link_imported_replies(conn: &mut SqliteConnection) -> sqlx::Result<(u64, u64)> {
+    let linked = sqlx::query(
+        "UPDATE comments SET origin_parent = NULL, parent_id = (SELECT p.id FROM comments p \
+         WHERE p.origin = comments.origin_parent AND p.thread_id = comments.thread_id) \
+         WHERE origin_parent IS NOT NULL AND EXISTS (SELECT 1 FROM comments p \
+         WHERE p.origin = comments.origin_parent AND p.thread_id = comments.thread_id)",
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let orphans =
+        sqlx::query("UPDATE comments SET origin_parent = NULL WHERE origin_parent IS NOT NULL")
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    Ok((linked, orphans))
+}
+
+/// Removes imported comments that were deleted (or spam) in the source and hold no reply in
+/// place, then the placeholders that this leaves without replies, and so on up. Returns how
+/// many it removed.
+pub async fn prune_imported_deleted(conn: &mut SqliteConnection) -> sqlx::Result<u64> {
+    let mut removed = 0;
+    loop {
+        let round = sqlx::query(
+            "DELETE FROM comments WHERE deleted = 1 AND origin IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = comments.id) \
+             AND NOT EXISTS (SELECT 1 FROM comment_votes v WHERE v.comment_id = comments.id)",
+        )
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if round == 0 {
+            return Ok(removed);
+        }
+        removed += round;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,6 +78,14 @@ pub fn problem(draft: &Draft, editing: bool) -> Option<String> {
 }
 
 /// An optional field: blank means absent.
+/// What is in the honeypot field: nothing, unless a bot filled it in.
+fn honeypot_value(honeypot: &NodeRef) -> Option<String> {
+    honeypot
+        .cast::<HtmlInputElement>()
+        .map(|input| input.value())
+        .filter(|value| !value.is_empty())
+}
+
 fn optional(text: &str) -> Option<String> {
     let trimmed = text.trim();
     (!trimmed.is_empty()).then(|| trimmed.to_owned())
@@ -109,6 +117,8 @@ pub fn comment_form(props: &FormProps) -> Html {
     let sending = use_state(|| false);
     let error = use_state(|| None::<String>);
     let body_ref = use_node_ref();
+    // The honeypot (`NewComment::website`): hidden from people, filled in only by bots.
+    let honeypot_ref = use_node_ref();
 
     // A form that opens on request (reply, edit) takes the focus; the one at the top does not.
     {
@@ -157,6 +167,7 @@ pub fn comment_form(props: &FormProps) -> Html {
             draft_key.clone(),
         );
         let endpoint = endpoint.clone();
+        let honeypot_ref = honeypot_ref.clone();
         Callback::from(move |()| {
             if *sending {
                 return;
@@ -175,6 +186,7 @@ pub fn comment_form(props: &FormProps) -> Html {
             sending.set(true);
             error.set(None);
             let typed = (*draft).clone();
+            let website = honeypot_value(&honeypot_ref);
             let (draft, sending, error) = (draft.clone(), sending.clone(), error.clone());
             let (purpose, on_sent, key) = (purpose.clone(), on_sent.clone(), key.clone());
             spawn_local(async move {
@@ -186,6 +198,7 @@ pub fn comment_form(props: &FormProps) -> Html {
                             subject: optional(&typed.subject),
                             body: typed.body.clone(),
                             signature: optional(&typed.signature),
+                            website: website.clone(),
                         })
                         .await
                         .map(|created| (created.comment, created.edit_token)),
@@ -298,6 +311,11 @@ pub fn comment_form(props: &FormProps) -> Html {
                     value={draft.body.clone()} oninput={on_field(Field::Body)} />
             </div>
             if !editing {
+                <div class="caucus-trap" aria-hidden="true">
+                    <label for={id("website")}>{ "Website (leave empty)" }</label>
+                    <input id={id("website")} name="website" tabindex="-1" autocomplete="off"
+                        ref={honeypot_ref.clone()} />
+                </div>
                 <div class="caucus-form-row">
                     <label for={id("signature")}>{ "Signature (optional, remembered here)" }</label>
                     <input id={id("signature")} name="signature" value={draft.signature.clone()}
