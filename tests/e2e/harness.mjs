@@ -64,11 +64,11 @@ export async function startServer({ profile = process.env.CAUCUS_PROFILE || "deb
   throw new Error(`caucus-server did not become healthy at ${origin}:\n${log}`);
 }
 
-/** Serves one HTML page at / from another origin than the Caucus server. */
-export async function startHostPage(html) {
+/** Serves one HTML page at / from another origin than the Caucus server, with `headers`. */
+export async function startHostPage(html, headers = {}) {
   const port = await freePort();
   const server = createServer((req, res) => {
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8", ...headers });
     res.end(html);
   });
   await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
