@@ -87,3 +87,24 @@ test("the widget works under a strict host CSP, with no violation", async () => 
   assert.deepEqual(await page.evaluate(() => window.__violations), []);
   assert.deepEqual(errors, []);
 });
+
+test("the demo page is served under that policy and works under it", async () => {
+  const page = await (await browser.newContext()).newPage();
+  const errors = watchErrors(page);
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`), true);
+  });
+  const response = await page.goto(server.origin);
+  const served = response.headers()["content-security-policy"];
+  assert.match(served, /script-src 'self' 'wasm-unsafe-eval';/);
+  assert.doesNotMatch(served, /unsafe-inline/);
+  const thread = page.locator("[data-caucus-thread]");
+  await thread.locator("[data-caucus-comment]").first().waitFor();
+  // The demo's own inline style block is allowed by its hash: the page is styled.
+  assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), "rgb(251, 250, 247)");
+  await thread.locator("[data-caucus-thread-vote]").click();
+  await thread.locator("[data-caucus-thread-tally]", { hasText: "user" }).waitFor();
+  assert.deepEqual(await page.evaluate(() => window.__violations), []);
+  assert.deepEqual(errors, []);
+});
