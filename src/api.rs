@@ -12,6 +12,8 @@ use caucus_model::{
     SortOrder, ThreadResponse, VoteState,
 };
 use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::storage;
 
@@ -21,6 +23,12 @@ pub const VOTER_STORAGE_KEY: &str = "caucus.voter";
 pub const VOTER_HEADER: &str = "X-Caucus-Voter";
 /// The header carrying the secret that lets an author edit or delete their comment.
 pub const EDIT_TOKEN_HEADER: &str = "X-Caucus-Edit-Token";
+
+/// How long a request may take, answer body included. A server that accepts the connection
+/// and then says nothing would otherwise leave "Loading comments…" on screen for as long as
+/// the browser keeps the connection open (minutes); after this the reader gets a message and
+/// Retry instead.
+pub const REQUEST_TIMEOUT_MS: i32 = 15_000;
 
 /// Everything that can go wrong talking to the server, each with a message for the reader.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +50,8 @@ pub enum ApiError {
     NotJson { status: u16 },
     /// The answer stopped partway (connection dropped, proxy limit).
     Truncated,
+    /// No complete answer within [`REQUEST_TIMEOUT_MS`]: a stalled server or connection.
+    Timeout,
     /// JSON, but not the shape this widget knows (a server of another version).
     Unexpected(String),
 }
@@ -73,6 +83,11 @@ impl fmt::Display for ApiError {
             ApiError::Truncated => {
                 f.write_str("The comment server's answer was cut off before the end. Please retry.")
             }
+            ApiError::Timeout => write!(
+                f,
+                "The comment server did not answer within {} seconds. Please retry.",
+                REQUEST_TIMEOUT_MS / 1000
+            ),
             ApiError::Unexpected(detail) => write!(
                 f,
                 "The comment server's answer was not understood ({detail}). \
@@ -184,12 +199,11 @@ impl Endpoint {
         // The query goes through gloo, which appends `&` to a URL that already has one.
         let mut request = gloo_net::http::Request::get(&url)
             .query([("sort", sort.as_str())])
-            .header("Accept", "application/json")
-            .abort_signal(abort);
+            .header("Accept", "application/json");
         if let Some(token) = storage::get(&self.voter_key()) {
             request = request.header(VOTER_HEADER, &token);
         }
-        let (status, body) = send(request, None).await?;
+        let (status, body) = send(request, None, abort).await?;
         interpret(status, &body)
     }
 
@@ -298,15 +312,19 @@ impl Endpoint {
         for (name, value) in headers {
             request = request.header(name, value);
         }
-        send(request, body).await
+        send(request, body, None).await
     }
 }
 
-/// Sends a request and reads the whole answer, or says which way it failed.
+/// Sends a request and reads the whole answer, or says which way it failed. Gives up after
+/// [`REQUEST_TIMEOUT_MS`]; `cancel` (the caller's own abort) stops it sooner.
 async fn send(
     request: gloo_net::http::RequestBuilder,
     body: Option<String>,
+    cancel: Option<&web_sys::AbortSignal>,
 ) -> Result<(u16, String), ApiError> {
+    let deadline = Deadline::start(cancel);
+    let request = request.abort_signal(deadline.as_ref().map(|d| &d.signal));
     let request = match body {
         Some(body) => request
             .header("Content-Type", "application/json")
@@ -314,11 +332,89 @@ async fn send(
         None => request.build(),
     }
     .map_err(|e| ApiError::Unexpected(e.to_string()))?;
-    let response = request.send().await.map_err(|_| ApiError::Network)?;
+    let timed_out = || deadline.as_ref().is_some_and(Deadline::passed);
+    let response = match request.send().await {
+        Ok(response) => response,
+        Err(_) if timed_out() => return Err(ApiError::Timeout),
+        Err(_) => return Err(ApiError::Network),
+    };
     let status = response.status();
-    // The status line arrived but the body did not: the connection broke partway.
-    let body = response.text().await.map_err(|_| ApiError::Truncated)?;
+    // The status line arrived but the body did not: the connection broke partway, or stalled.
+    let body = match response.text().await {
+        Ok(body) => body,
+        Err(_) if timed_out() => return Err(ApiError::Timeout),
+        Err(_) => return Err(ApiError::Truncated),
+    };
     Ok((status, body))
+}
+
+/// The abort signal of one request: fired by a timer after [`REQUEST_TIMEOUT_MS`], or by the
+/// caller's signal. Dropping it stops the timer and stops listening to the caller.
+struct Deadline {
+    signal: web_sys::AbortSignal,
+    window: web_sys::Window,
+    timer: i32,
+    cancel: Option<web_sys::AbortSignal>,
+    // Kept alive for as long as the timer and the listener may call them.
+    _on_time: Closure<dyn FnMut()>,
+    on_cancel: Closure<dyn FnMut()>,
+}
+
+impl Deadline {
+    /// `None` only where there is no window or no `AbortController` (then nothing times out).
+    fn start(cancel: Option<&web_sys::AbortSignal>) -> Option<Deadline> {
+        let window = web_sys::window()?;
+        let controller = web_sys::AbortController::new().ok()?;
+        let signal = controller.signal();
+        let abort = controller.clone();
+        let on_time = Closure::<dyn FnMut()>::new(move || abort.abort());
+        let on_cancel = Closure::<dyn FnMut()>::new(move || controller.abort());
+        let timer = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                on_time.as_ref().unchecked_ref(),
+                REQUEST_TIMEOUT_MS,
+            )
+            .ok()?;
+        if let Some(cancel) = cancel {
+            if cancel.aborted() {
+                on_cancel
+                    .as_ref()
+                    .unchecked_ref::<js_sys::Function>()
+                    .call0(&JsValue::NULL)
+                    .ok();
+            }
+            cancel
+                .add_event_listener_with_callback("abort", on_cancel.as_ref().unchecked_ref())
+                .ok();
+        }
+        Some(Deadline {
+            signal,
+            window,
+            timer,
+            cancel: cancel.cloned(),
+            _on_time: on_time,
+            on_cancel,
+        })
+    }
+
+    /// Whether the request was stopped by the timer rather than by the caller.
+    fn passed(&self) -> bool {
+        self.signal.aborted() && !self.cancel.as_ref().is_some_and(|c| c.aborted())
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        self.window.clear_timeout_with_handle(self.timer);
+        if let Some(cancel) = &self.cancel {
+            cancel
+                .remove_event_listener_with_callback(
+                    "abort",
+                    self.on_cancel.as_ref().unchecked_ref(),
+                )
+                .ok();
+        }
+    }
 }
 
 #[cfg(test)]

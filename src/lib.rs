@@ -23,7 +23,7 @@ use std::cell::RefCell;
 
 use caucus_model::SortOrder;
 use wasm_bindgen::prelude::*;
-use web_sys::{Element, ShadowRootInit, ShadowRootMode};
+use web_sys::{CssStyleSheet, Element, ShadowRootInit, ShadowRootMode};
 
 use crate::components::app::{App, AppProps};
 
@@ -61,6 +61,14 @@ pub fn mount_all(server: &str) -> Result<u32, JsValue> {
     Ok(mounted)
 }
 
+/// Mounts one widget into `host`. `embed.js` calls it after a panic, to give each widget a
+/// wasm instance of its own (see [`install_panic_hook`]).
+#[wasm_bindgen]
+pub fn mount_element(host: &Element, server: &str) -> Result<(), JsValue> {
+    install_panic_hook();
+    mount(host, server)
+}
+
 /// Mounts one widget into `host`, reading its `data-caucus-*` attributes.
 pub fn mount(host: &Element, default_server: &str) -> Result<(), JsValue> {
     host.set_attribute(MOUNTED_ATTR, "")?;
@@ -82,11 +90,17 @@ pub fn mount(host: &Element, default_server: &str) -> Result<(), JsValue> {
     root.set_class_name("caucus-root");
     // Only some elements can hold a shadow root (div, section, span, ...). On any other, the
     // widget still works, with the host page's styles mixed in.
-    match host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)) {
+    // A shadow root cannot be attached twice: mounting again (after a panic) reuses it.
+    let shadow = match host.shadow_root() {
+        Some(shadow) => {
+            shadow.set_inner_html("");
+            Ok(shadow)
+        }
+        None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)),
+    };
+    match shadow {
         Ok(shadow) => {
-            let style = document.create_element("style")?;
-            style.set_text_content(Some(STYLE));
-            shadow.append_child(&style)?;
+            adopt_style(&document, &shadow)?;
             shadow.append_child(&root)?;
         }
         Err(_) => {
@@ -94,6 +108,11 @@ pub fn mount(host: &Element, default_server: &str) -> Result<(), JsValue> {
         }
     }
     ROOTS.with(|roots| roots.borrow_mut().push(root.clone()));
+    #[cfg(feature = "panic-trigger")]
+    if slug == PANIC_SLUG {
+        yew::Renderer::<PanicsInRender>::with_root(root).render();
+        return Ok(());
+    }
     yew::Renderer::<App>::with_root_and_props(
         root,
         AppProps {
@@ -106,8 +125,33 @@ pub fn mount(host: &Element, default_server: &str) -> Result<(), JsValue> {
     Ok(())
 }
 
+thread_local! {
+    /// The stylesheet, parsed once and shared by every widget's shadow root.
+    static SHEET: Option<CssStyleSheet> = CssStyleSheet::new()
+        .ok()
+        .filter(|sheet| sheet.replace_sync(STYLE).is_ok());
+}
+
+/// Gives a shadow root our stylesheet. A constructed sheet (`adoptedStyleSheets`) is not
+/// inline style, so a host page whose Content-Security-Policy forbids `'unsafe-inline'` styles
+/// still shows the widget styled (see SECURITY.md). Browsers without constructable stylesheets
+/// get a `<style>` element, which such a policy would block.
+fn adopt_style(document: &web_sys::Document, shadow: &web_sys::ShadowRoot) -> Result<(), JsValue> {
+    if let Some(sheet) = SHEET.with(Clone::clone) {
+        shadow.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
+        return Ok(());
+    }
+    let style = document.create_element("style")?;
+    style.set_text_content(Some(STYLE));
+    shadow.append_child(&style)?;
+    Ok(())
+}
+
 /// One wasm instance serves every widget of the page, and a panic leaves it unusable (wasm32
-/// aborts). So rather than freezing silently, every widget says so and how to recover.
+/// aborts, and Yew's scheduler stays stopped). So every widget of this instance says so at
+/// once, and the instance tells `embed.js` (the `caucus-panic` event on `window`), which
+/// mounts every widget again, each in a fresh instance of its own: the widgets that did not
+/// panic come back, and one that panics again breaks only itself. See SECURITY.md.
 fn install_panic_hook() {
     yew::set_custom_panic_hook(Box::new(|info| {
         web_sys::console::error_1(&JsValue::from_str(&format!("caucus: {info}")));
@@ -116,7 +160,25 @@ fn install_panic_hook() {
                 roots.iter().for_each(show_broken);
             }
         });
+        if let (Some(window), Ok(event)) = (web_sys::window(), web_sys::Event::new(PANIC_EVENT)) {
+            let _ = window.dispatch_event(&event);
+        }
     }));
+}
+
+/// What a panicking instance tells `embed.js`.
+const PANIC_EVENT: &str = "caucus-panic";
+
+/// Only in the end-to-end tests' build (feature `panic-trigger`, never in a release): a thread
+/// element with this slug mounts a component that panics while rendering, the worst case the
+/// panic recovery has to handle.
+#[cfg(feature = "panic-trigger")]
+const PANIC_SLUG: &str = "panic-in-render";
+
+#[cfg(feature = "panic-trigger")]
+#[yew::function_component(PanicsInRender)]
+fn panics_in_render() -> yew::Html {
+    panic!("a panic during render, on purpose (feature panic-trigger)")
 }
 
 fn show_broken(root: &Element) {
@@ -128,6 +190,7 @@ fn show_broken(root: &Element) {
     };
     message.set_class_name("caucus-error");
     let _ = message.set_attribute("role", "alert");
+    let _ = message.set_attribute("data-caucus-broken", "");
     message.set_text_content(Some(
         "Something went wrong in the comments. Reload the page to see them again.",
     ));

@@ -10,8 +10,11 @@
 use std::collections::HashMap;
 
 use anyhow::{bail, Context};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 use caucus_model::limits::{is_valid_slug, ANONYMOUS};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
 use crate::render::render_markdown;
@@ -159,6 +162,31 @@ fn seed_ballot(voter: &str) -> store::Ballot<'_> {
     }
 }
 
+/// The demo page's own look (the widget brings its own).
+const DEMO_STYLE: &str = "
+  body { margin: 0; background: #fbfaf7; color: #222; font: 18px/1.6 Georgia, \"Times New Roman\", serif; }
+  .site { background: #2d3e50; color: #fff; padding: .6rem 1rem; font: 15px/1.4 system-ui, sans-serif; }
+  .site strong { letter-spacing: .05em; }
+  main { max-width: 42rem; margin: 0 auto; padding: 1rem 1.25rem 4rem; }
+  h1 { font-size: 2.1rem; line-height: 1.2; margin: 1.5rem 0 1rem; }
+  blockquote { margin: 1rem 0; padding: .2rem 1rem; border-left: 4px solid #c9c2b2; background: #f3f0e8; color: #444; }
+  a { color: #1d5fa0; }
+  .comments { margin-top: 3rem; padding-top: 1rem; border-top: 1px solid #ddd; }
+  .comments h2 { font: 600 1.1rem/1.4 system-ui, sans-serif; }
+";
+
+/// The Content-Security-Policy the demo page is served with: the strict policy SECURITY.md
+/// recommends to host pages, so the demo shows that the widget needs no more. Its one inline
+/// style block is allowed by its hash; `data:` images only for its empty favicon.
+pub fn page_policy() -> String {
+    let hash = BASE64.encode(Sha256::digest(DEMO_STYLE.as_bytes()));
+    format!(
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
+         img-src https: http: data:; style-src 'sha256-{hash}'; base-uri 'none'; \
+         form-action 'none'; frame-ancestors 'none'"
+    )
+}
+
 /// The demo page: the article, then the widget, embedded as any host page would embed it.
 pub fn page() -> anyhow::Result<String> {
     let fixture = fixture()?;
@@ -180,17 +208,7 @@ pub fn page() -> anyhow::Result<String> {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title_html} — Caucus demo</title>
 <link rel="icon" href="data:,">
-<style>
-  body {{ margin: 0; background: #fbfaf7; color: #222; font: 18px/1.6 Georgia, "Times New Roman", serif; }}
-  .site {{ background: #2d3e50; color: #fff; padding: .6rem 1rem; font: 15px/1.4 system-ui, sans-serif; }}
-  .site strong {{ letter-spacing: .05em; }}
-  main {{ max-width: 42rem; margin: 0 auto; padding: 1rem 1.25rem 4rem; }}
-  h1 {{ font-size: 2.1rem; line-height: 1.2; margin: 1.5rem 0 1rem; }}
-  blockquote {{ margin: 1rem 0; padding: .2rem 1rem; border-left: 4px solid #c9c2b2; background: #f3f0e8; color: #444; }}
-  a {{ color: #1d5fa0; }}
-  .comments {{ margin-top: 3rem; padding-top: 1rem; border-top: 1px solid #ddd; }}
-  .comments h2 {{ font: 600 1.1rem/1.4 system-ui, sans-serif; }}
-</style>
+<style>{DEMO_STYLE}</style>
 </head>
 <body>
 <header class="site"><strong>Caucus</strong> demo: an ordinary article page with the comment widget embedded below.</header>

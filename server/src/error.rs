@@ -101,11 +101,58 @@ impl AppError {
 }
 
 impl From<sqlx::Error> for AppError {
+    /// A database that cannot take the request now (read-only, locked by another process
+    /// beyond the busy timeout, disk full, connections exhausted) is 503 with a message
+    /// that says so: the server is fine, retrying later may work. Anything else is a bug or
+    /// damage: 500.
     fn from(err: sqlx::Error) -> Self {
-        tracing::error!(error = %err, "database error");
-        AppError::internal()
+        match unavailable(&err) {
+            Some(message) => {
+                tracing::error!(error = %err, "database unavailable");
+                AppError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    message,
+                )
+            }
+            None => {
+                tracing::error!(error = %err, "database error");
+                AppError::internal()
+            }
+        }
     }
 }
+
+/// What to tell a client when `err` means the database cannot take the request for now.
+fn unavailable(err: &sqlx::Error) -> Option<&'static str> {
+    let code = match err {
+        sqlx::Error::PoolTimedOut => return Some(BUSY),
+        sqlx::Error::Database(db) => db.code()?.parse::<i32>().ok()?,
+        _ => return None,
+    };
+    // SQLite's extended result codes keep the primary code in their low byte.
+    match code & 0xff {
+        SQLITE_READONLY => Some(
+            "The comment server cannot save anything right now (its database is read-only).              Reading still works; please try again later.",
+        ),
+        SQLITE_BUSY | SQLITE_LOCKED => Some(BUSY),
+        SQLITE_FULL => Some(
+            "The comment server cannot save anything right now (its disk is full).              Please try again later.",
+        ),
+        SQLITE_CANTOPEN | SQLITE_IOERR => Some(
+            "The comment server cannot reach its database right now. Please try again later.",
+        ),
+        _ => None,
+    }
+}
+
+const BUSY: &str = "The comment server's database is busy. Please try again in a moment.";
+const SQLITE_BUSY: i32 = 5;
+const SQLITE_LOCKED: i32 = 6;
+const SQLITE_READONLY: i32 = 8;
+const SQLITE_IOERR: i32 = 10;
+const SQLITE_FULL: i32 = 13;
+const SQLITE_CANTOPEN: i32 = 14;
 
 impl From<getrandom::Error> for AppError {
     fn from(err: getrandom::Error) -> Self {

@@ -939,14 +939,17 @@ async fn method_not_allowed() -> AppError {
     AppError::method_not_allowed()
 }
 
-async fn home(State(state): State<AppState>) -> Result<Html<String>, AppError> {
+async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
     if !state.demo {
-        return Ok(Html(NOTICE.to_owned()));
+        return Ok(Html(NOTICE.to_owned()).into_response());
     }
-    demo::page().map(Html).map_err(|err| {
+    let page = demo::page().map_err(|err| {
         tracing::error!(error = %format!("{err:#}"), "cannot render the demo page");
         AppError::internal()
-    })
+    })?;
+    // The strict policy SECURITY.md gives host pages: the demo runs under it.
+    let policy = HeaderValue::try_from(demo::page_policy()).map_err(|_| AppError::internal())?;
+    Ok(([(header::CONTENT_SECURITY_POLICY, policy)], Html(page)).into_response())
 }
 
 const NOTICE: &str = "<!DOCTYPE html>

@@ -91,7 +91,9 @@ pub fn comment_view(props: &CommentProps) -> Html {
     }
 
     let author_id = format!("caucus-by-{id}");
-    let style = format!("--caucus-depth: {}", props.depth.min(MAX_INDENT));
+    // An attribute the stylesheet turns into indentation, not a `style` attribute: a host page
+    // whose CSP forbids inline styles would drop that (SECURITY.md).
+    let indent = props.depth.min(MAX_INDENT).to_string();
 
     let collapse = (props.replies > 0).then(|| {
         let toggle = actions.toggle.clone();
@@ -114,7 +116,7 @@ pub fn comment_view(props: &CommentProps) -> Html {
     if comment.deleted {
         return html! {
             <article class="caucus-comment caucus-deleted" data-caucus-comment={id.to_string()}
-                data-depth={props.depth.to_string()} {style}>
+                data-depth={props.depth.to_string()} data-indent={indent.clone()}>
                 <p class="caucus-deleted-note">{ "This comment was deleted." }{ slot(collapse) }</p>
                 { slot(hidden) }
             </article>
@@ -206,7 +208,7 @@ pub fn comment_view(props: &CommentProps) -> Html {
 
     html! {
         <article class="caucus-comment" data-caucus-comment={id.to_string()} ref={article_ref}
-            data-depth={props.depth.to_string()} {style} aria-labelledby={author_id.clone()}
+            data-depth={props.depth.to_string()} data-indent={indent.clone()} aria-labelledby={author_id.clone()}
             tabindex="-1">
             <header class="caucus-comment-head">
                 <Avatar name={comment.author.clone()} picture={comment.avatar.clone()} />

@@ -26,15 +26,16 @@ export function freePort() {
   });
 }
 
-/** Starts target/<profile>/caucus-server with --demo on a fresh database; resolves once healthy. */
-export async function startServer({ profile = process.env.CAUCUS_PROFILE || "debug", args = [] } = {}) {
+/** Starts target/<profile>/caucus-server with --demo on a fresh database, serving the widget
+ * from `assets`; resolves once healthy. */
+export async function startServer({ profile = process.env.CAUCUS_PROFILE || "debug", args = [], assets = path.join(ROOT, "dist") } = {}) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), "caucus-e2e-"));
   const bin = path.join(ROOT, "target", profile, "caucus-server");
   const origin = `http://127.0.0.1:${port}`;
   const child = spawn(
     bin,
-    ["--demo", "--addr", `127.0.0.1:${port}`, "--db", path.join(dir, "caucus.db"), "--assets", path.join(ROOT, "dist"), ...args],
+    ["--demo", "--addr", `127.0.0.1:${port}`, "--db", path.join(dir, "caucus.db"), "--assets", assets, ...args],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || "warn" } },
   );
   let log = "";
@@ -64,11 +65,11 @@ export async function startServer({ profile = process.env.CAUCUS_PROFILE || "deb
   throw new Error(`caucus-server did not become healthy at ${origin}:\n${log}`);
 }
 
-/** Serves one HTML page at / from another origin than the Caucus server. */
-export async function startHostPage(html) {
+/** Serves one HTML page at / from another origin than the Caucus server, with `headers`. */
+export async function startHostPage(html, headers = {}) {
   const port = await freePort();
   const server = createServer((req, res) => {
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8", ...headers });
     res.end(html);
   });
   await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
