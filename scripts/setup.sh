@@ -2,13 +2,14 @@
 # Installs what the demo and the tests need, skipping whatever is already present.
 # Idempotent: safe to run on every `scripts/demo` / `scripts/test`.
 #   scripts/setup.sh          # wasm target, wasm-bindgen-cli, wasm-opt (npm binaryen)
-#   scripts/setup.sh --test   # also Chromium + chromedriver (Debian) and playwright-core (npm)
+#   scripts/setup.sh --test   # also Chromium + chromedriver (Debian), playwright-core and axe-core (npm)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 WASM_BINDGEN_VERSION=0.2.130
 BINARYEN_VERSION=132.0.0
 PLAYWRIGHT_VERSION=1.65.1
+AXE_VERSION=4.14.1
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*" >&2; }
 
@@ -42,5 +43,9 @@ if [ "$want_test" = 1 ]; then
   if [ ! -d .tools/node_modules/playwright-core ]; then
     log "installing playwright-core $PLAYWRIGHT_VERSION (npm; uses Debian's chromium)"
     npm install --silent --no-audit --no-fund --prefix .tools "playwright-core@$PLAYWRIGHT_VERSION"
+  fi
+  if [ ! -f .tools/node_modules/axe-core/axe.min.js ]; then
+    log "installing axe-core $AXE_VERSION (npm; the accessibility checks of the e2e tests)"
+    npm install --silent --no-audit --no-fund --prefix .tools "axe-core@$AXE_VERSION"
   fi
 fi

@@ -114,7 +114,7 @@ pub fn comment_view(props: &CommentProps) -> Html {
     if comment.deleted {
         return html! {
             <article class="caucus-comment caucus-deleted" data-caucus-comment={id.to_string()}
-                data-depth={props.depth.to_string()} {style}>
+                data-depth={props.depth.to_string()} {style} tabindex="-1">
                 <p class="caucus-deleted-note">{ "This comment was deleted." }{ slot(collapse) }</p>
                 { slot(hidden) }
             </article>

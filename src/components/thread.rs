@@ -10,7 +10,7 @@ use std::rc::Rc;
 use caucus_model::{CommentId, SortOrder, VisibleComment, VoteState};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::HtmlSelectElement;
+use web_sys::{Element, HtmlElement, HtmlSelectElement, Node};
 use yew::prelude::*;
 
 use crate::api::{Endpoint, VoteTarget};
@@ -61,6 +61,32 @@ pub fn thread_view(props: &ThreadProps) -> Html {
         })
     };
 
+    let section_ref = use_node_ref();
+    let on_keydown = {
+        let section_ref = section_ref.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            let step = match event.key().as_str() {
+                "j" => Step::Next,
+                "k" => Step::Previous,
+                _ => return,
+            };
+            if event.ctrl_key() || event.meta_key() || event.alt_key() {
+                return;
+            }
+            let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+                return;
+            };
+            if is_typing_in(&target) {
+                return;
+            }
+            if let Some(section) = section_ref.cast::<Element>() {
+                if move_focus(&section, &target, step) {
+                    event.prevent_default();
+                }
+            }
+        })
+    };
+
     let lines = state.index().visible(|id| state.is_collapsed(id));
     let comments = lines
         .into_iter()
@@ -86,7 +112,8 @@ pub fn thread_view(props: &ThreadProps) -> Html {
         });
 
     html! {
-        <section class="caucus-thread" aria-labelledby="caucus-heading">
+        <section class="caucus-thread" aria-labelledby="caucus-heading" ref={section_ref}
+            onkeydown={on_keydown}>
             <div class="caucus-page-bar">
                 <ShareButton url={share_url.map(AttrValue::from)} />
                 <VoteControl
@@ -119,6 +146,55 @@ pub fn thread_view(props: &ThreadProps) -> Html {
             </div>
         </section>
     }
+}
+
+/// Where `j` and `k` take the focus.
+#[derive(Clone, Copy)]
+enum Step {
+    Next,
+    Previous,
+}
+
+/// A `j` typed into a field is a letter, not a command.
+fn is_typing_in(target: &Element) -> bool {
+    matches!(target.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+        || target
+            .dyn_ref::<HtmlElement>()
+            .is_some_and(|e| e.is_content_editable())
+}
+
+/// Focuses the comment after (or before) the one holding `from` (a comment, or any control in
+/// or between comments). Works on the rendered list rather than the state, so it follows
+/// exactly what the reader sees: collapsed replies are skipped because they are not there.
+/// Returns whether focus moved.
+fn move_focus(section: &Element, from: &Element, step: Step) -> bool {
+    let Ok(list) = section.query_selector_all("[data-caucus-comment]") else {
+        return false;
+    };
+    let comments: Vec<HtmlElement> = (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<HtmlElement>().ok())
+        .collect();
+    let current = from.closest("[data-caucus-comment]").ok().flatten();
+    let position = |c: &HtmlElement| from.compare_document_position(c);
+    let next = match (step, current) {
+        (Step::Next, Some(current)) => comments
+            .iter()
+            .skip_while(|c| **c != *current.unchecked_ref::<HtmlElement>())
+            .nth(1),
+        (Step::Previous, Some(current)) => comments
+            .iter()
+            .rev()
+            .skip_while(|c| **c != *current.unchecked_ref::<HtmlElement>())
+            .nth(1),
+        (Step::Next, None) => comments
+            .iter()
+            .find(|c| position(c) & Node::DOCUMENT_POSITION_FOLLOWING != 0),
+        (Step::Previous, None) => comments
+            .iter()
+            .rev()
+            .find(|c| position(c) & Node::DOCUMENT_POSITION_PRECEDING != 0),
+    };
+    next.is_some_and(|comment| comment.focus().is_ok())
 }
 
 /// Everything a comment can ask of the thread: reducer actions, and the requests behind them.
