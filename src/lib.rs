@@ -11,10 +11,12 @@
 //! - [`text`]: every phrase the widget shows (plurals, dates).
 //! - [`storage`]: what the widget remembers in this browser (voter token, drafts, edit tokens).
 //! - [`identicon`]: the generated avatar of an author without a picture.
+//! - [`permalink`]: links to one comment (`#caucus-c123`).
 
 pub mod api;
 pub mod components;
 pub mod identicon;
+pub mod permalink;
 pub mod state;
 pub mod storage;
 pub mod text;

@@ -80,6 +80,10 @@ pub enum Action {
     },
     /// The comment that was to receive focus has it.
     Focused,
+    /// A link to one comment was opened (`#caucus-c123`): expand what hides it, highlight it
+    /// and move focus (and so the view) to it. A comment this thread does not hold is ignored:
+    /// the link may name another widget's comment on the same page.
+    Reveal(CommentId),
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -103,6 +107,8 @@ pub struct ThreadState {
     pub focus: Option<CommentId>,
     /// This browser's own recent comments, which it may edit or delete.
     own: Rc<HashMap<CommentId, Rc<Authorship>>>,
+    /// The comment a permalink pointed at.
+    pub highlighted: Option<CommentId>,
 }
 
 impl ThreadState {
@@ -119,6 +125,22 @@ impl ThreadState {
 
     pub fn comment(&self, id: CommentId) -> Option<&Rc<Comment>> {
         self.comments.get(&id)
+    }
+
+    /// The comments above `id`, nearest first. Stops at a parent this thread does not hold and
+    /// at a cycle (the data may have one; the tree breaks it), so it always ends.
+    pub fn ancestors(&self, id: CommentId) -> Vec<CommentId> {
+        let mut seen = HashSet::from([id]);
+        let mut above = Vec::new();
+        let mut at = id;
+        while let Some(parent) = self.comments.get(&at).and_then(|c| c.parent_id) {
+            if !self.comments.contains_key(&parent) || !seen.insert(parent) {
+                break;
+            }
+            above.push(parent);
+            at = parent;
+        }
+        above
     }
 
     pub fn index(&self) -> &ThreadIndex {
@@ -355,6 +377,20 @@ impl Reducible for ThreadState {
                 next.problem = Some((VoteTarget::Comment(id), error.to_string()));
             }
             Action::Focused => next.focus = None,
+            Action::Reveal(id) => {
+                if !self.comments.contains_key(&id) {
+                    return self;
+                }
+                let ancestors = self.ancestors(id);
+                if ancestors.iter().any(|a| self.collapsed.contains(a)) {
+                    let collapsed = Rc::make_mut(&mut next.collapsed);
+                    for ancestor in ancestors {
+                        collapsed.remove(&ancestor);
+                    }
+                }
+                next.highlighted = Some(id);
+                next.focus = Some(id);
+            }
         }
         Rc::new(next)
     }
@@ -720,5 +756,43 @@ mod tests {
         fn reduce_clone_toggle(&self, id: CommentId) -> Rc<ThreadState> {
             Rc::new(self.clone()).reduce(Action::ToggleCollapse(id))
         }
+    }
+
+    #[test]
+    fn a_permalink_expands_what_hides_its_comment_and_highlights_it() {
+        let state = loaded()
+            .reduce(Action::ToggleCollapse(1))
+            .reduce(Action::ToggleCollapse(2))
+            .reduce(Action::ToggleCollapse(4));
+        assert_eq!(visible(&state), vec![(1, 0), (4, 0)]);
+        let state = state.reduce(Action::Reveal(3));
+        assert_eq!(visible(&state), vec![(1, 0), (2, 1), (3, 2), (4, 0)]);
+        assert!(
+            state.is_collapsed(4),
+            "other collapses stay as the reader left them"
+        );
+        assert_eq!(state.highlighted, Some(3));
+        assert_eq!(state.focus, Some(3));
+        assert_eq!(state.ancestors(3), vec![2, 1]);
+    }
+
+    #[test]
+    fn a_permalink_to_another_thread_changes_nothing() {
+        let before = loaded();
+        let after = before.clone().reduce(Action::Reveal(99));
+        assert!(Rc::ptr_eq(&before, &after));
+    }
+
+    #[test]
+    fn ancestors_end_at_a_cycle() {
+        let state =
+            Rc::new(ThreadState::new(SortOrder::Oldest)).reduce(Action::Loaded(response(vec![
+                comment(1, Some(2), 0, 0),
+                comment(2, Some(1), 1, 0),
+                comment(3, Some(1), 2, 0),
+            ])));
+        assert_eq!(state.ancestors(3), vec![1, 2]);
+        let state = state.reduce(Action::Reveal(3));
+        assert_eq!(state.highlighted, Some(3));
     }
 }

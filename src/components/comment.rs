@@ -16,6 +16,7 @@ use crate::components::avatar::Avatar;
 use crate::components::form::{CommentForm, FormPurpose, Sent};
 use crate::components::slot;
 use crate::components::vote::VoteControl;
+use crate::permalink;
 use crate::storage::Authorship;
 use crate::text;
 
@@ -64,6 +65,9 @@ pub struct CommentProps {
     /// Take keyboard focus once rendered (a reply just sent, an edit just saved).
     #[prop_or_default]
     pub focus: bool,
+    /// A permalink pointed here.
+    #[prop_or_default]
+    pub highlighted: bool,
     /// Set when this browser wrote the comment and may still edit it.
     #[prop_or_default]
     pub mine: Option<Rc<Authorship>>,
@@ -91,6 +95,12 @@ pub fn comment_view(props: &CommentProps) -> Html {
     }
 
     let author_id = format!("caucus-by-{id}");
+    let element_id = permalink::element_id(id);
+    let class = classes!(
+        "caucus-comment",
+        comment.deleted.then_some("caucus-deleted"),
+        props.highlighted.then_some("caucus-highlighted"),
+    );
     let style = format!("--caucus-depth: {}", props.depth.min(MAX_INDENT));
 
     let collapse = (props.replies > 0).then(|| {
@@ -113,7 +123,7 @@ pub fn comment_view(props: &CommentProps) -> Html {
 
     if comment.deleted {
         return html! {
-            <article class="caucus-comment caucus-deleted" data-caucus-comment={id.to_string()}
+            <article {class} id={element_id} data-caucus-comment={id.to_string()} ref={article_ref}
                 data-depth={props.depth.to_string()} {style} tabindex="-1">
                 <p class="caucus-deleted-note">{ "This comment was deleted." }{ slot(collapse) }</p>
                 { slot(hidden) }
@@ -205,15 +215,17 @@ pub fn comment_view(props: &CommentProps) -> Html {
     };
 
     html! {
-        <article class="caucus-comment" data-caucus-comment={id.to_string()} ref={article_ref}
+        <article {class} id={element_id} data-caucus-comment={id.to_string()} ref={article_ref}
             data-depth={props.depth.to_string()} {style} aria-labelledby={author_id.clone()}
             tabindex="-1">
             <header class="caucus-comment-head">
                 <Avatar name={comment.author.clone()} picture={comment.avatar.clone()} />
                 <span class="caucus-author" id={author_id}>{ &comment.author }</span>
-                <time class="caucus-date" datetime={comment.created_at.clone()}>
-                    { text::readable_date(&comment.created_at) }
-                </time>
+                <a class="caucus-permalink" href={permalink::fragment(id)} data-caucus-permalink="">
+                    <time class="caucus-date" datetime={comment.created_at.clone()}>
+                        { text::readable_date(&comment.created_at) }
+                    </time>
+                </a>
                 if comment.edited_at.is_some() {
                     <span class="caucus-edited">{ "(edited)" }</span>
                 }

@@ -40,6 +40,7 @@ pub fn thread_view(props: &ThreadProps) -> Html {
             .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
             .and_then(|select| select.value().parse::<SortOrder>().ok());
         if let Some(order) = picked {
+            storage::save_sort(order);
             dispatch.dispatch(Action::SetSort(order));
         }
     });
@@ -106,6 +107,7 @@ pub fn thread_view(props: &ThreadProps) -> Html {
                     replying={state.replying_to == Some(id)}
                     editing={state.editing == Some(id)}
                     focus={state.focus == Some(id)}
+                    highlighted={state.highlighted == Some(id)}
                     mine={state.authorship(id).cloned()}
                 />
             })
