@@ -98,7 +98,7 @@ pub struct ThreadState {
     /// Votes sent and not yet answered.
     pending_votes: Rc<HashSet<VoteTarget>>,
     /// The last thing that went wrong with a vote or an edit, and where to show it.
-    problem: Option<(VoteTarget, String)>,
+    problem: Option<(VoteTarget, ApiError)>,
     /// The comment whose reply form is open.
     pub replying_to: Option<CommentId>,
     /// The comment whose edit form is open.
@@ -166,10 +166,10 @@ impl ThreadState {
         self.pending_votes.contains(&target)
     }
 
-    /// The message for what last went wrong at `target`, if it is there.
-    pub fn problem_at(&self, target: VoteTarget) -> Option<&str> {
+    /// What last went wrong at `target`, if it is there (the view words it).
+    pub fn problem_at(&self, target: VoteTarget) -> Option<&ApiError> {
         match &self.problem {
-            Some((at, message)) if *at == target => Some(message),
+            Some((at, error)) if *at == target => Some(error),
             _ => None,
         }
     }
@@ -309,7 +309,7 @@ impl Reducible for ThreadState {
                     Ok(state) => next.set_vote(target, state),
                     Err(error) => {
                         next.set_vote(target, previous);
-                        next.problem = Some((target, error.to_string()));
+                        next.problem = Some((target, error));
                     }
                 }
             }
@@ -374,7 +374,7 @@ impl Reducible for ThreadState {
                 }
             }
             Action::CommentActionFailed { id, error } => {
-                next.problem = Some((VoteTarget::Comment(id), error.to_string()));
+                next.problem = Some((VoteTarget::Comment(id), error));
             }
             Action::Focused => next.focus = None,
             Action::Reveal(id) => {
@@ -638,7 +638,7 @@ mod tests {
             });
         assert_eq!(votes_of(&state, 4), (5, false));
         assert_eq!(
-            state.problem_at(target),
+            state.problem_at(target).map(ApiError::to_string).as_deref(),
             Some("Too many votes. Try again in 30 seconds.")
         );
         assert_eq!(state.problem_at(VoteTarget::Thread), None);

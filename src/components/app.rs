@@ -11,9 +11,11 @@ use std::rc::Rc;
 
 use crate::api::Endpoint;
 use crate::components::thread::ThreadView;
+use crate::i18n::Lang;
 use crate::permalink;
 use crate::state::{Action, FetchState, ThreadState};
 use crate::storage;
+use crate::text;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct AppProps {
@@ -23,6 +25,9 @@ pub struct AppProps {
     pub slug: AttrValue,
     /// The order the host page asked for (`data-caucus-sort`).
     pub sort: SortOrder,
+    /// The reader's language (`data-caucus-lang`, else the page's `<html lang>`).
+    #[prop_or_default]
+    pub lang: Lang,
 }
 
 #[function_component(App)]
@@ -107,14 +112,15 @@ pub fn app(props: &AppProps) -> Html {
         Callback::from(move |_: MouseEvent| attempt.set(attempt.wrapping_add(1)))
     };
 
-    match &state.fetch {
+    let lang = props.lang;
+    let view = match &state.fetch {
         FetchState::Loading => html! {
-            <p class="caucus-status" role="status" data-caucus-loading="">{ "Loading comments…" }</p>
+            <p class="caucus-status" role="status" data-caucus-loading="">{ lang.phrases().loading }</p>
         },
         FetchState::Failed(error) => html! {
             <div class="caucus-error" role="alert" data-caucus-error="">
-                <p>{ error.to_string() }</p>
-                <button type="button" class="caucus-button" onclick={retry}>{ "Retry" }</button>
+                <p>{ text::api_error(lang, error) }</p>
+                <button type="button" class="caucus-button" onclick={retry}>{ lang.phrases().retry }</button>
             </div>
         },
         FetchState::Ready => html! {
@@ -122,5 +128,8 @@ pub fn app(props: &AppProps) -> Html {
                 <ThreadView state={state.clone()} />
             </ContextProvider<Rc<Endpoint>>>
         },
+    };
+    html! {
+        <ContextProvider<Lang> context={lang}>{ view }</ContextProvider<Lang>>
     }
 }

@@ -16,6 +16,7 @@ use crate::components::avatar::Avatar;
 use crate::components::form::{CommentForm, FormPurpose, Sent};
 use crate::components::slot;
 use crate::components::vote::VoteControl;
+use crate::i18n::Lang;
 use crate::permalink;
 use crate::storage::Authorship;
 use crate::text;
@@ -78,6 +79,8 @@ pub fn comment_view(props: &CommentProps) -> Html {
     let comment = &props.comment;
     let id = comment.id;
     let actions = &props.actions;
+    let lang = use_context::<Lang>().unwrap_or_default();
+    let p = lang.phrases();
     let article_ref = use_node_ref();
     let reply_ref = use_node_ref();
     let edit_ref = use_node_ref();
@@ -96,6 +99,10 @@ pub fn comment_view(props: &CommentProps) -> Html {
 
     let author_id = format!("caucus-by-{id}");
     let element_id = permalink::element_id(id);
+    // How long ago; the exact date is the title. Computed at render: a thread re-renders often
+    // enough (any vote or reply) that a drifting "3 minutes ago" is no worse than a page's.
+    let when = text::relative_time(lang, &comment.created_at, js_sys::Date::now())
+        .unwrap_or_else(|| text::readable_date(lang, &comment.created_at));
     let class = classes!(
         "caucus-comment",
         comment.deleted.then_some("caucus-deleted"),
@@ -106,7 +113,7 @@ pub fn comment_view(props: &CommentProps) -> Html {
     let collapse = (props.replies > 0).then(|| {
         let toggle = actions.toggle.clone();
         let onclick = Callback::from(move |_: MouseEvent| toggle.emit(id));
-        let label = format!("Replies to {}", comment.author);
+        let label = text::replies_to(lang, &comment.author);
         html! {
             <button type="button" class="caucus-collapse" data-caucus-collapse=""
                 aria-expanded={(!props.collapsed).to_string()} aria-label={label} {onclick}>
@@ -115,7 +122,7 @@ pub fn comment_view(props: &CommentProps) -> Html {
         }
     });
     let hidden = props.collapsed.then(|| {
-        html! { <p class="caucus-hidden">{ text::replies_hidden(props.replies) }</p> }
+        html! { <p class="caucus-hidden">{ text::replies_hidden(lang, props.replies) }</p> }
     });
     let problem = props.problem.as_ref().map(|message| {
         html! { <p class="caucus-problem" role="alert">{ message }</p> }
@@ -125,7 +132,7 @@ pub fn comment_view(props: &CommentProps) -> Html {
         return html! {
             <article {class} id={element_id} data-caucus-comment={id.to_string()} ref={article_ref}
                 data-depth={props.depth.to_string()} {style} tabindex="-1">
-                <p class="caucus-deleted-note">{ "This comment was deleted." }{ slot(collapse) }</p>
+                <p class="caucus-deleted-note">{ p.deleted }{ slot(collapse) }</p>
                 { slot(hidden) }
             </article>
         };
@@ -154,7 +161,7 @@ pub fn comment_view(props: &CommentProps) -> Html {
         });
         html! {
             <button type="button" class="caucus-link-button" data-caucus-reply="" ref={reply_ref.clone()}
-                aria-expanded={props.replying.to_string()} {onclick}>{ "reply" }</button>
+                aria-expanded={props.replying.to_string()} {onclick}>{ p.reply }</button>
         }
     };
     let reply_form = props.replying.then(|| {
@@ -183,9 +190,9 @@ pub fn comment_view(props: &CommentProps) -> Html {
         html! {
             <>
                 <button type="button" class="caucus-link-button" data-caucus-edit=""
-                    ref={edit_ref.clone()} onclick={on_edit}>{ "edit" }</button>
+                    ref={edit_ref.clone()} onclick={on_edit}>{ p.edit }</button>
                 <button type="button" class="caucus-link-button" data-caucus-delete=""
-                    onclick={on_delete}>{ "delete" }</button>
+                    onclick={on_delete}>{ p.delete }</button>
             </>
         }
     });
@@ -222,12 +229,13 @@ pub fn comment_view(props: &CommentProps) -> Html {
                 <Avatar name={comment.author.clone()} picture={comment.avatar.clone()} />
                 <span class="caucus-author" id={author_id}>{ &comment.author }</span>
                 <a class="caucus-permalink" href={permalink::fragment(id)} data-caucus-permalink="">
-                    <time class="caucus-date" datetime={comment.created_at.clone()}>
-                        { text::readable_date(&comment.created_at) }
+                    <time class="caucus-date" datetime={comment.created_at.clone()}
+                        title={text::readable_date(lang, &comment.created_at)}>
+                        { when }
                     </time>
                 </a>
                 if comment.edited_at.is_some() {
-                    <span class="caucus-edited">{ "(edited)" }</span>
+                    <span class="caucus-edited">{ p.edited }</span>
                 }
                 { slot(collapse) }
             </header>

@@ -17,6 +17,7 @@ use crate::api::{Endpoint, VoteTarget};
 use crate::components::comment::{CommentActions, CommentView};
 use crate::components::form::{CommentForm, FormPurpose, Sent};
 use crate::components::vote::VoteControl;
+use crate::i18n::Lang;
 use crate::state::{Action, ThreadState};
 use crate::storage;
 use crate::text;
@@ -31,9 +32,11 @@ pub fn thread_view(props: &ThreadProps) -> Html {
     let state = &props.state;
     let dispatcher = state.dispatcher();
     let endpoint = use_context::<Rc<Endpoint>>();
-    let actions = use_memo((dispatcher.clone(), endpoint), |(dispatch, endpoint)| {
-        comment_actions(dispatch.clone(), endpoint.clone())
-    });
+    let lang = use_context::<Lang>().unwrap_or_default();
+    let actions = use_memo(
+        (dispatcher.clone(), endpoint, lang),
+        |(dispatch, endpoint, lang)| comment_actions(dispatch.clone(), endpoint.clone(), *lang),
+    );
     let on_sort = use_callback(dispatcher, |event: Event, dispatch| {
         let picked = event
             .target()
@@ -103,7 +106,7 @@ pub fn thread_view(props: &ThreadProps) -> Html {
                     replies={state.index().descendant_count(id)}
                     actions={actions.clone()}
                     vote_pending={state.vote_pending(target)}
-                    problem={state.problem_at(target).map(|p| AttrValue::from(p.to_owned()))}
+                    problem={state.problem_at(target).map(|e| AttrValue::from(text::api_error(lang, e)))}
                     replying={state.replying_to == Some(id)}
                     editing={state.editing == Some(id)}
                     focus={state.focus == Some(id)}
@@ -126,17 +129,17 @@ pub fn thread_view(props: &ThreadProps) -> Html {
                     on_vote={on_thread_vote}
                 />
                 if let Some(problem) = state.problem_at(VoteTarget::Thread) {
-                    <p class="caucus-problem" role="alert">{ problem }</p>
+                    <p class="caucus-problem" role="alert">{ text::api_error(lang, problem) }</p>
                 }
             </div>
             <div class="caucus-thread-head">
-                <h2 id="caucus-heading" class="caucus-heading">{ text::comment_count(state.comment_count()) }</h2>
+                <h2 id="caucus-heading" class="caucus-heading">{ text::comment_count(lang, state.comment_count()) }</h2>
                 <label class="caucus-sort">
-                    { "Sort by " }
+                    { lang.phrases().sort_by }{ " " }
                     <select onchange={on_sort} data-caucus-sort="">
                         { for SortOrder::ALL.iter().map(|order| html! {
                             <option value={order.as_str()} selected={*order == state.sort}>
-                                { text::sort_label(*order) }
+                                { text::sort_label(lang, *order) }
                             </option>
                         }) }
                     </select>
@@ -203,6 +206,7 @@ fn move_focus(section: &Element, from: &Element, step: Step) -> bool {
 fn comment_actions(
     dispatch: UseReducerDispatcher<ThreadState>,
     endpoint: Option<Rc<Endpoint>>,
+    lang: Lang,
 ) -> CommentActions {
     let d = dispatch.clone();
     let toggle = Callback::from(move |id| d.dispatch(Action::ToggleCollapse(id)));
@@ -268,17 +272,17 @@ fn comment_actions(
         let Some(mine) = storage::load_authorships(&endpoint.server, now).remove(&id) else {
             d.dispatch(Action::CommentActionFailed {
                 id,
-                error: crate::api::ApiError::Unexpected(
-                    "this browser no longer holds the key to edit this comment".into(),
-                ),
+                // A sentence of the widget's own, already in the reader's language.
+                error: crate::api::ApiError::Server {
+                    status: 0,
+                    code: "no_edit_key".into(),
+                    message: lang.phrases().no_edit_key.into(),
+                },
             });
             return;
         };
         let confirmed = web_sys::window()
-            .and_then(|w| {
-                w.confirm_with_message("Delete your comment? This cannot be undone.")
-                    .ok()
-            })
+            .and_then(|w| w.confirm_with_message(lang.phrases().confirm_delete).ok())
             .unwrap_or(false);
         if !confirmed {
             return;
@@ -319,6 +323,7 @@ struct ShareProps {
 /// Share: copies the page's link, and says so (or shows the link, where copying is refused).
 #[function_component(ShareButton)]
 fn share_button(props: &ShareProps) -> Html {
+    let lang = use_context::<Lang>().unwrap_or_default();
     let status = use_state(|| None::<String>);
     let onclick = {
         let status = status.clone();
@@ -336,17 +341,18 @@ fn share_button(props: &ShareProps) -> Html {
                     }
                     None => false,
                 };
+                let p = lang.phrases();
                 status.set(Some(if copied {
-                    "Link copied.".to_owned()
+                    p.link_copied.to_owned()
                 } else {
-                    format!("Copy this link: {url}")
+                    p.copy_this_link.replace("{url}", &url)
                 }));
             });
         })
     };
     html! {
         <span class="caucus-share">
-            <button type="button" class="caucus-link-button" data-caucus-share="" {onclick}>{ "Share" }</button>
+            <button type="button" class="caucus-link-button" data-caucus-share="" {onclick}>{ lang.phrases().share }</button>
             <span class="caucus-share-status" role="status">{ (*status).clone().unwrap_or_default() }</span>
         </span>
     }
