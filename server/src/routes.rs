@@ -15,6 +15,7 @@
 //! | OPTIONS| `/api/...`                     | CORS preflight                                |
 //! | GET    | `/widget/{file}`               | the widget's files from `--assets`, loadable cross-origin |
 //! | GET    | `/`                            | the demo page (`--demo`) or a short notice    |
+//! | GET    | `/themes`                      | the widget's theme gallery (`--demo`)         |
 //! | GET    | `/healthz`                     | `ok`                                          |
 //!
 //! Every error under `/api` is JSON ([`AppError`]); a known path with the wrong method is 405.
@@ -127,6 +128,7 @@ pub fn app(state: AppState) -> Router {
 
     Router::new()
         .route("/", get(home))
+        .route("/themes", get(themes))
         .route("/healthz", get(healthz))
         .method_not_allowed_fallback(method_not_allowed)
         .merge(api)
@@ -854,6 +856,16 @@ async fn home(State(state): State<AppState>) -> Result<Html<String>, AppError> {
     }
     demo::page().map(Html).map_err(|err| {
         tracing::error!(error = %format!("{err:#}"), "cannot render the demo page");
+        AppError::internal()
+    })
+}
+
+async fn themes(State(state): State<AppState>) -> Result<Html<String>, AppError> {
+    if !state.demo {
+        return Err(AppError::not_found());
+    }
+    demo::themes_page().map(Html).map_err(|err| {
+        tracing::error!(error = %format!("{err:#}"), "cannot render the theme gallery");
         AppError::internal()
     })
 }
