@@ -9,7 +9,9 @@
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use caucus_model::{Comment, CommentId, SortOrder, Thread, ThreadIndex, ThreadResponse, VoteState};
+use caucus_model::{
+    Comment, CommentId, SortOrder, Thread, ThreadIndex, ThreadResponse, VisibleComment, VoteState,
+};
 use yew::Reducible;
 
 use crate::api::{ApiError, VoteTarget};
@@ -80,6 +82,8 @@ pub enum Action {
     },
     /// The comment that was to receive focus has it.
     Focused,
+    /// "Continue this thread": show the replies held back below a deep comment.
+    ContinueThread(CommentId),
     /// A link to one comment was opened (`#caucus-c123`): expand what hides it, highlight it
     /// and move focus (and so the view) to it. A comment this thread does not hold is ignored:
     /// the link may name another widget's comment on the same page.
@@ -109,6 +113,22 @@ pub struct ThreadState {
     own: Rc<HashMap<CommentId, Rc<Authorship>>>,
     /// The comment a permalink pointed at.
     pub highlighted: Option<CommentId>,
+    /// Deep comments whose replies the reader asked to see ("Continue this thread").
+    continued: Rc<HashSet<CommentId>>,
+}
+
+/// How deep the list goes before "Continue this thread": the replies below a comment at this
+/// depth (and at every further multiple of it) wait until the reader asks for them, so a long
+/// reply chain does not bury the rest of the thread. Indentation stops at the same depth.
+pub const CONTINUE_DEPTH: usize = 6;
+
+/// One comment of the list as the reader sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    pub id: CommentId,
+    pub depth: usize,
+    /// How many replies wait behind its "Continue this thread" (0: none do).
+    pub held_back: usize,
 }
 
 impl ThreadState {
@@ -145,6 +165,39 @@ impl ThreadState {
 
     pub fn index(&self) -> &ThreadIndex {
         &self.index
+    }
+
+    /// The list in reading order: collapsed replies left out, and the replies below each
+    /// deep comment held back until the reader continues there ([`CONTINUE_DEPTH`]).
+    pub fn lines(&self) -> Vec<Line> {
+        let mut out = Vec::new();
+        let mut held_below: Option<usize> = None;
+        for VisibleComment { id, depth } in self.index.visible(|id| self.is_collapsed(id)) {
+            if let Some(cut) = held_below {
+                if depth > cut {
+                    continue;
+                }
+                held_below = None;
+            }
+            let held_back = if depth > 0
+                && depth % CONTINUE_DEPTH == 0
+                && !self.is_collapsed(id)
+                && !self.continued.contains(&id)
+            {
+                self.index.descendant_count(id)
+            } else {
+                0
+            };
+            if held_back > 0 {
+                held_below = Some(depth);
+            }
+            out.push(Line {
+                id,
+                depth,
+                held_back,
+            });
+        }
+        out
     }
 
     pub fn is_collapsed(&self, id: CommentId) -> bool {
@@ -377,6 +430,14 @@ impl Reducible for ThreadState {
                 next.problem = Some((VoteTarget::Comment(id), error));
             }
             Action::Focused => next.focus = None,
+            Action::ContinueThread(id) => {
+                let Some(&first) = self.index.children(id).first() else {
+                    return self;
+                };
+                Rc::make_mut(&mut next.continued).insert(id);
+                // The reader asked to read on: the first reply held back takes the focus.
+                next.focus = Some(first);
+            }
             Action::Reveal(id) => {
                 if !self.comments.contains_key(&id) {
                     return self;
@@ -384,9 +445,12 @@ impl Reducible for ThreadState {
                 let ancestors = self.ancestors(id);
                 if ancestors.iter().any(|a| self.collapsed.contains(a)) {
                     let collapsed = Rc::make_mut(&mut next.collapsed);
-                    for ancestor in ancestors {
-                        collapsed.remove(&ancestor);
+                    for ancestor in &ancestors {
+                        collapsed.remove(ancestor);
                     }
+                }
+                if ancestors.iter().any(|a| !self.continued.contains(a)) {
+                    Rc::make_mut(&mut next.continued).extend(ancestors);
                 }
                 next.highlighted = Some(id);
                 next.focus = Some(id);
@@ -794,5 +858,48 @@ mod tests {
         assert_eq!(state.ancestors(3), vec![1, 2]);
         let state = state.reduce(Action::Reveal(3));
         assert_eq!(state.highlighted, Some(3));
+    }
+
+    /// A chain 0 ─ 1 ─ … ─ (n-1), ids from 1, each the reply of the one before.
+    fn chain(n: i64) -> Rc<ThreadState> {
+        let comments = (1..=n)
+            .map(|id| comment(id, (id > 1).then(|| id - 1), (id % 60) as u32, 0))
+            .collect();
+        Rc::new(ThreadState::new(SortOrder::Oldest)).reduce(Action::Loaded(response(comments)))
+    }
+
+    #[test]
+    fn deep_replies_wait_behind_continue_this_thread() {
+        let state = chain(15);
+        let lines = state.lines();
+        // Depths 0..=6 show; the comment at depth 6 holds back the 8 below it.
+        assert_eq!(lines.len(), CONTINUE_DEPTH + 1);
+        let last = lines[CONTINUE_DEPTH];
+        assert_eq!((last.id, last.depth, last.held_back), (7, 6, 8));
+        assert!(lines[..CONTINUE_DEPTH].iter().all(|l| l.held_back == 0));
+
+        // Continuing shows the next stretch, up to the next cap, and moves focus there.
+        let state = state.reduce(Action::ContinueThread(7));
+        assert_eq!(state.focus, Some(8));
+        let lines = state.lines();
+        assert_eq!(lines.len(), 2 * CONTINUE_DEPTH + 1);
+        assert_eq!(lines.last().map(|l| (l.id, l.held_back)), Some((13, 2)));
+
+        // A collapsed comment at the cap hides its replies the ordinary way.
+        let state = chain(15).reduce(Action::ToggleCollapse(7));
+        assert_eq!(state.lines().last().map(|l| l.held_back), Some(0));
+        // A leaf at the cap holds nothing back; continuing it changes nothing.
+        let short = chain(7);
+        assert_eq!(short.lines().last().map(|l| l.held_back), Some(0));
+        let again = short.clone().reduce(Action::ContinueThread(7));
+        assert!(Rc::ptr_eq(&short, &again));
+    }
+
+    #[test]
+    fn a_permalink_reaches_past_the_cap() {
+        let state = chain(15).reduce(Action::Reveal(14));
+        let lines = state.lines();
+        assert!(lines.iter().any(|l| l.id == 14), "{lines:?}");
+        assert_eq!(state.focus, Some(14));
     }
 }

@@ -35,13 +35,16 @@ pub struct CommentActions {
     pub posted: Callback<Sent>,
     pub edited: Callback<Sent>,
     pub delete: Callback<CommentId>,
+    /// Show the replies held back below a deep comment.
+    pub continue_thread: Callback<CommentId>,
     /// The comment that was to take focus has it.
     pub focused: Callback<()>,
 }
 
 /// Indentation stops growing here, so a 40-deep chain stays readable on a phone. The data has
-/// no limit: `data-depth` still tells the real depth.
-pub const MAX_INDENT: usize = 6;
+/// no limit: `data-depth` still tells the real depth. Past the same depth, replies wait behind
+/// "Continue this thread" ([`crate::state::CONTINUE_DEPTH`]).
+pub const MAX_INDENT: usize = crate::state::CONTINUE_DEPTH;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct CommentProps {
@@ -52,6 +55,9 @@ pub struct CommentProps {
     pub collapsed: bool,
     /// How many comments sit below this one, all generations.
     pub replies: usize,
+    /// How many of them wait behind "Continue this thread" (0: none).
+    #[prop_or_default]
+    pub held_back: usize,
     pub actions: Rc<CommentActions>,
     /// A vote of this reader's is on its way.
     #[prop_or_default]
@@ -124,6 +130,19 @@ pub fn comment_view(props: &CommentProps) -> Html {
     let hidden = props.collapsed.then(|| {
         html! { <p class="caucus-hidden">{ text::replies_hidden(lang, props.replies) }</p> }
     });
+    let continue_link = (props.held_back > 0).then(|| {
+        let continue_thread = actions.continue_thread.clone();
+        let onclick = Callback::from(move |_: MouseEvent| continue_thread.emit(id));
+        html! {
+            <p class="caucus-continue">
+                <button type="button" class="caucus-link-button" data-caucus-continue="" {onclick}>
+                    { p.continue_thread }
+                </button>
+                { " " }
+                <span class="caucus-continue-count">{ text::replies_hidden(lang, props.held_back) }</span>
+            </p>
+        }
+    });
     let problem = props.problem.as_ref().map(|message| {
         html! { <p class="caucus-problem" role="alert">{ message }</p> }
     });
@@ -134,6 +153,7 @@ pub fn comment_view(props: &CommentProps) -> Html {
                 data-depth={props.depth.to_string()} {style} tabindex="-1">
                 <p class="caucus-deleted-note">{ p.deleted }{ slot(collapse) }</p>
                 { slot(hidden) }
+                { slot(continue_link) }
             </article>
         };
     }
@@ -252,6 +272,7 @@ pub fn comment_view(props: &CommentProps) -> Html {
             }
             { slot(reply_form) }
             { slot(hidden) }
+            { slot(continue_link) }
         </article>
     }
 }

@@ -7,7 +7,7 @@
 
 use std::rc::Rc;
 
-use caucus_model::{CommentId, SortOrder, VisibleComment, VoteState};
+use caucus_model::{CommentId, SortOrder, VoteState};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Element, HtmlElement, HtmlSelectElement, Node};
@@ -18,7 +18,7 @@ use crate::components::comment::{CommentActions, CommentView};
 use crate::components::form::{CommentForm, FormPurpose, Sent};
 use crate::components::vote::VoteControl;
 use crate::i18n::Lang;
-use crate::state::{Action, ThreadState};
+use crate::state::{Action, Line, ThreadState};
 use crate::storage;
 use crate::text;
 
@@ -91,10 +91,10 @@ pub fn thread_view(props: &ThreadProps) -> Html {
         })
     };
 
-    let lines = state.index().visible(|id| state.is_collapsed(id));
-    let comments = lines
+    let comments = state
+        .lines()
         .into_iter()
-        .filter_map(|VisibleComment { id, depth }| {
+        .filter_map(|Line { id, depth, held_back }| {
             let comment = state.comment(id)?.clone();
             let target = VoteTarget::Comment(id);
             Some(html! {
@@ -104,6 +104,7 @@ pub fn thread_view(props: &ThreadProps) -> Html {
                     {depth}
                     collapsed={state.is_collapsed(id)}
                     replies={state.index().descendant_count(id)}
+                    {held_back}
                     actions={actions.clone()}
                     vote_pending={state.vote_pending(target)}
                     problem={state.problem_at(target).map(|e| AttrValue::from(text::api_error(lang, e)))}
@@ -299,6 +300,9 @@ fn comment_actions(
         });
     });
 
+    let d = dispatch.clone();
+    let continue_thread = Callback::from(move |id| d.dispatch(Action::ContinueThread(id)));
+
     let d = dispatch;
     let focused = Callback::from(move |()| d.dispatch(Action::Focused));
 
@@ -310,6 +314,7 @@ fn comment_actions(
         posted,
         edited,
         delete,
+        continue_thread,
         focused,
     }
 }

@@ -7,6 +7,8 @@ import { startServer, startHostPage, launchBrowser, watchErrors } from "./harnes
 const BIG = "five-thousand";
 const BIG_COUNT = 5000;
 const CHAIN = 10; // the generated thread: 500 top-level comments, each above a chain of 9 replies
+const CAP = 6; // replies below depth 6 wait behind "Continue this thread" (state::CONTINUE_DEPTH)
+const SHOWN = (BIG_COUNT / CHAIN) * (CAP + 1); // what the big thread shows before anyone continues
 let server, host, browser, bigIds;
 
 /** Posts the generated thread through the API; returns the ids in posting order. */
@@ -114,7 +116,8 @@ test("opening a link into a 5,000-comment thread scrolls to the comment and high
     target,
     { timeout: 60_000 },
   );
-  assert.equal(await page.locator("#big [data-caucus-comment]").count(), BIG_COUNT);
+  // Its chain is open all the way down (past the "continue" cap); the others stop at the cap.
+  assert.equal(await page.locator("#big [data-caucus-comment]").count(), SHOWN + (CHAIN - CAP - 1));
   assert.deepEqual(await where(page, "#big"), { focused: target, highlighted: [target], inView: true });
   assert.equal(await page.locator(`#big [data-caucus-comment="${target}"]`).getAttribute("data-depth"), String(CHAIN - 1));
   // The other widget on the page does not hold that comment and marks nothing.
@@ -123,7 +126,7 @@ test("opening a link into a 5,000-comment thread scrolls to the comment and high
   // Collapse the chain's top, scroll away, and follow a link into the middle of the chain.
   const top = String(bigIds[BIG_COUNT - CHAIN]);
   await page.locator(`#big [data-caucus-comment="${top}"] [data-caucus-collapse]`).click();
-  assert.equal(await page.locator("#big [data-caucus-comment]").count(), BIG_COUNT - (CHAIN - 1));
+  assert.equal(await page.locator("#big [data-caucus-comment]").count(), SHOWN - CAP);
   await page.evaluate(() => window.scrollTo(0, 0));
   const middle = String(bigIds[BIG_COUNT - CHAIN + 4]);
   await page.evaluate((id) => (location.hash = `#caucus-c${id}`), middle);
@@ -131,8 +134,44 @@ test("opening a link into a 5,000-comment thread scrolls to the comment and high
     (id) => document.querySelector("#big").shadowRoot.activeElement?.dataset.caucusComment === id,
     middle,
   );
-  assert.equal(await page.locator("#big [data-caucus-comment]").count(), BIG_COUNT);
+  assert.equal(await page.locator("#big [data-caucus-comment]").count(), SHOWN + (CHAIN - CAP - 1));
   assert.deepEqual(await where(page, "#big"), { focused: middle, highlighted: [middle], inView: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("deep replies wait behind 'Continue this thread', which opens them in place", async () => {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(host.origin);
+  const comments = page.locator("#big [data-caucus-comment]");
+  await comments.first().waitFor({ timeout: 60_000 });
+  assert.equal(await comments.count(), SHOWN);
+  // The first chain: its comment at depth 6 offers to continue, with how many wait.
+  const deep = page.locator(`#big [data-caucus-comment="${bigIds[CAP]}"]`);
+  assert.equal(await deep.getAttribute("data-depth"), String(CAP));
+  const more = deep.locator("[data-caucus-continue]");
+  assert.equal(await more.innerText(), "Continue this thread");
+  assert.ok((await deep.innerText()).includes(`${CHAIN - CAP - 1} replies hidden`));
+  await more.focus();
+  await page.keyboard.press("Enter");
+  // In place, right below, and the first of them has the focus.
+  await page.waitForFunction(
+    (id) => document.querySelector("#big").shadowRoot.activeElement?.dataset.caucusComment === id,
+    String(bigIds[CAP + 1]),
+  );
+  assert.equal(await comments.count(), SHOWN + (CHAIN - CAP - 1));
+  const order = await comments.evaluateAll(
+    (els, n) => els.slice(0, n).map((e) => [e.dataset.caucusComment, e.dataset.depth]),
+    CHAIN,
+  );
+  assert.deepEqual(order, bigIds.slice(0, CHAIN).map((id, depth) => [String(id), String(depth)]));
+  // Indentation stopped growing at the cap.
+  const indent = (n) => comments.nth(n).evaluate((e) => parseFloat(getComputedStyle(e).marginInlineStart));
+  assert.equal(await indent(CAP + 2), await indent(CAP));
+  assert.ok((await indent(CAP)) > (await indent(CAP - 1)));
+  assert.equal(await deep.locator("[data-caucus-continue]").count(), 0);
   assert.deepEqual(errors, []);
   await context.close();
 });
