@@ -89,7 +89,7 @@ test("each comment links to itself; the link expands, scrolls to and highlights 
   // Clicking a comment's date puts its link in the address and marks it.
   await comments.nth(1).locator("a[data-caucus-permalink]").click();
   assert.equal(new URL(page.url()).hash, `#caucus-c${ids[1]}`);
-  await page.waitForFunction(() => document.querySelector("#thread").shadowRoot.querySelector(".caucus-highlighted"));
+  await page.waitForFunction(() => document.querySelector("#thread").shadowRoot?.querySelector(".caucus-highlighted"));
   assert.deepEqual((await where(page, "#thread")).highlighted, [ids[1]]);
 
   // The deepest reply (depth 3), hidden under a collapsed comment: following its link
@@ -112,7 +112,7 @@ test("opening a link into a 5,000-comment thread scrolls to the comment and high
   const target = String(bigIds[BIG_COUNT - 1]);
   await page.goto(`${host.origin}/#caucus-c${target}`);
   await page.waitForFunction(
-    (id) => document.querySelector("#big").shadowRoot.activeElement?.dataset.caucusComment === id,
+    (id) => document.querySelector("#big").shadowRoot?.activeElement?.dataset.caucusComment === id,
     target,
     { timeout: 60_000 },
   );
@@ -131,7 +131,7 @@ test("opening a link into a 5,000-comment thread scrolls to the comment and high
   const middle = String(bigIds[BIG_COUNT - CHAIN + 4]);
   await page.evaluate((id) => (location.hash = `#caucus-c${id}`), middle);
   await page.waitForFunction(
-    (id) => document.querySelector("#big").shadowRoot.activeElement?.dataset.caucusComment === id,
+    (id) => document.querySelector("#big").shadowRoot?.activeElement?.dataset.caucusComment === id,
     middle,
   );
   assert.equal(await page.locator("#big [data-caucus-comment]").count(), SHOWN + (CHAIN - CAP - 1));
@@ -158,7 +158,7 @@ test("deep replies wait behind 'Continue this thread', which opens them in place
   await page.keyboard.press("Enter");
   // In place, right below, and the first of them has the focus.
   await page.waitForFunction(
-    (id) => document.querySelector("#big").shadowRoot.activeElement?.dataset.caucusComment === id,
+    (id) => document.querySelector("#big").shadowRoot?.activeElement?.dataset.caucusComment === id,
     String(bigIds[CAP + 1]),
   );
   assert.equal(await comments.count(), SHOWN + (CHAIN - CAP - 1));
