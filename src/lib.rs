@@ -8,13 +8,17 @@
 //! - [`api`]: the only code that talks to the server; one error type, [`api::ApiError`].
 //! - [`state`]: a thread's state as a pure reducer; the views only dispatch to it.
 //! - [`components`]: the views.
-//! - [`text`]: every phrase the widget shows (plurals, dates).
+//! - [`text`]: every phrase the widget shows (plurals, dates), built from [`i18n`]'s tables.
+//! - [`i18n`]: the languages (English, German, French, Russian, Arabic) and their plural rules.
 //! - [`storage`]: what the widget remembers in this browser (voter token, drafts, edit tokens).
 //! - [`identicon`]: the generated avatar of an author without a picture.
+//! - [`permalink`]: links to one comment (`#caucus-c123`).
 
 pub mod api;
 pub mod components;
+pub mod i18n;
 pub mod identicon;
+pub mod permalink;
 pub mod state;
 pub mod storage;
 pub mod text;
@@ -86,8 +90,17 @@ pub fn mount(host: &Element, default_server: &str) -> Result<(), JsValue> {
     let document = host
         .owner_document()
         .ok_or_else(|| JsValue::from_str("caucus: the element is not in a document"))?;
+    let page_lang = document
+        .document_element()
+        .and_then(|html| html.get_attribute("lang"));
+    let lang = i18n::Lang::pick(
+        host.get_attribute("data-caucus-lang").as_deref(),
+        page_lang.as_deref(),
+    );
     let root = document.create_element("div")?;
     root.set_class_name("caucus-root");
+    root.set_attribute("lang", lang.tag())?;
+    root.set_attribute("dir", lang.dir())?;
     // Only some elements can hold a shadow root (div, section, span, ...). On any other, the
     // widget still works, with the host page's styles mixed in.
     // A shadow root cannot be attached twice: mounting again (after a panic) reuses it.
@@ -119,6 +132,7 @@ pub fn mount(host: &Element, default_server: &str) -> Result<(), JsValue> {
             server: server.trim_end_matches('/').to_owned().into(),
             slug: slug.into(),
             sort,
+            lang,
         },
     )
     .render();

@@ -9,7 +9,9 @@
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use caucus_model::{Comment, CommentId, SortOrder, Thread, ThreadIndex, ThreadResponse, VoteState};
+use caucus_model::{
+    Comment, CommentId, SortOrder, Thread, ThreadIndex, ThreadResponse, VisibleComment, VoteState,
+};
 use yew::Reducible;
 
 use crate::api::{ApiError, VoteTarget};
@@ -80,6 +82,12 @@ pub enum Action {
     },
     /// The comment that was to receive focus has it.
     Focused,
+    /// "Continue this thread": show the replies held back below a deep comment.
+    ContinueThread(CommentId),
+    /// A link to one comment was opened (`#caucus-c123`): expand what hides it, highlight it
+    /// and move focus (and so the view) to it. A comment this thread does not hold is ignored:
+    /// the link may name another widget's comment on the same page.
+    Reveal(CommentId),
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -94,7 +102,7 @@ pub struct ThreadState {
     /// Votes sent and not yet answered.
     pending_votes: Rc<HashSet<VoteTarget>>,
     /// The last thing that went wrong with a vote or an edit, and where to show it.
-    problem: Option<(VoteTarget, String)>,
+    problem: Option<(VoteTarget, ApiError)>,
     /// The comment whose reply form is open.
     pub replying_to: Option<CommentId>,
     /// The comment whose edit form is open.
@@ -103,6 +111,24 @@ pub struct ThreadState {
     pub focus: Option<CommentId>,
     /// This browser's own recent comments, which it may edit or delete.
     own: Rc<HashMap<CommentId, Rc<Authorship>>>,
+    /// The comment a permalink pointed at.
+    pub highlighted: Option<CommentId>,
+    /// Deep comments whose replies the reader asked to see ("Continue this thread").
+    continued: Rc<HashSet<CommentId>>,
+}
+
+/// How deep the list goes before "Continue this thread": the replies below a comment at this
+/// depth (and at every further multiple of it) wait until the reader asks for them, so a long
+/// reply chain does not bury the rest of the thread. Indentation stops at the same depth.
+pub const CONTINUE_DEPTH: usize = 6;
+
+/// One comment of the list as the reader sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    pub id: CommentId,
+    pub depth: usize,
+    /// How many replies wait behind its "Continue this thread" (0: none do).
+    pub held_back: usize,
 }
 
 impl ThreadState {
@@ -121,8 +147,57 @@ impl ThreadState {
         self.comments.get(&id)
     }
 
+    /// The comments above `id`, nearest first. Stops at a parent this thread does not hold and
+    /// at a cycle (the data may have one; the tree breaks it), so it always ends.
+    pub fn ancestors(&self, id: CommentId) -> Vec<CommentId> {
+        let mut seen = HashSet::from([id]);
+        let mut above = Vec::new();
+        let mut at = id;
+        while let Some(parent) = self.comments.get(&at).and_then(|c| c.parent_id) {
+            if !self.comments.contains_key(&parent) || !seen.insert(parent) {
+                break;
+            }
+            above.push(parent);
+            at = parent;
+        }
+        above
+    }
+
     pub fn index(&self) -> &ThreadIndex {
         &self.index
+    }
+
+    /// The list in reading order: collapsed replies left out, and the replies below each
+    /// deep comment held back until the reader continues there ([`CONTINUE_DEPTH`]).
+    pub fn lines(&self) -> Vec<Line> {
+        let mut out = Vec::new();
+        let mut held_below: Option<usize> = None;
+        for VisibleComment { id, depth } in self.index.visible(|id| self.is_collapsed(id)) {
+            if let Some(cut) = held_below {
+                if depth > cut {
+                    continue;
+                }
+                held_below = None;
+            }
+            let held_back = if depth > 0
+                && depth % CONTINUE_DEPTH == 0
+                && !self.is_collapsed(id)
+                && !self.continued.contains(&id)
+            {
+                self.index.descendant_count(id)
+            } else {
+                0
+            };
+            if held_back > 0 {
+                held_below = Some(depth);
+            }
+            out.push(Line {
+                id,
+                depth,
+                held_back,
+            });
+        }
+        out
     }
 
     pub fn is_collapsed(&self, id: CommentId) -> bool {
@@ -144,10 +219,10 @@ impl ThreadState {
         self.pending_votes.contains(&target)
     }
 
-    /// The message for what last went wrong at `target`, if it is there.
-    pub fn problem_at(&self, target: VoteTarget) -> Option<&str> {
+    /// What last went wrong at `target`, if it is there (the view words it).
+    pub fn problem_at(&self, target: VoteTarget) -> Option<&ApiError> {
         match &self.problem {
-            Some((at, message)) if *at == target => Some(message),
+            Some((at, error)) if *at == target => Some(error),
             _ => None,
         }
     }
@@ -287,7 +362,7 @@ impl Reducible for ThreadState {
                     Ok(state) => next.set_vote(target, state),
                     Err(error) => {
                         next.set_vote(target, previous);
-                        next.problem = Some((target, error.to_string()));
+                        next.problem = Some((target, error));
                     }
                 }
             }
@@ -352,9 +427,34 @@ impl Reducible for ThreadState {
                 }
             }
             Action::CommentActionFailed { id, error } => {
-                next.problem = Some((VoteTarget::Comment(id), error.to_string()));
+                next.problem = Some((VoteTarget::Comment(id), error));
             }
             Action::Focused => next.focus = None,
+            Action::ContinueThread(id) => {
+                let Some(&first) = self.index.children(id).first() else {
+                    return self;
+                };
+                Rc::make_mut(&mut next.continued).insert(id);
+                // The reader asked to read on: the first reply held back takes the focus.
+                next.focus = Some(first);
+            }
+            Action::Reveal(id) => {
+                if !self.comments.contains_key(&id) {
+                    return self;
+                }
+                let ancestors = self.ancestors(id);
+                if ancestors.iter().any(|a| self.collapsed.contains(a)) {
+                    let collapsed = Rc::make_mut(&mut next.collapsed);
+                    for ancestor in &ancestors {
+                        collapsed.remove(ancestor);
+                    }
+                }
+                if ancestors.iter().any(|a| !self.continued.contains(a)) {
+                    Rc::make_mut(&mut next.continued).extend(ancestors);
+                }
+                next.highlighted = Some(id);
+                next.focus = Some(id);
+            }
         }
         Rc::new(next)
     }
@@ -602,7 +702,7 @@ mod tests {
             });
         assert_eq!(votes_of(&state, 4), (5, false));
         assert_eq!(
-            state.problem_at(target),
+            state.problem_at(target).map(ApiError::to_string).as_deref(),
             Some("Too many votes. Try again in 30 seconds.")
         );
         assert_eq!(state.problem_at(VoteTarget::Thread), None);
@@ -720,5 +820,86 @@ mod tests {
         fn reduce_clone_toggle(&self, id: CommentId) -> Rc<ThreadState> {
             Rc::new(self.clone()).reduce(Action::ToggleCollapse(id))
         }
+    }
+
+    #[test]
+    fn a_permalink_expands_what_hides_its_comment_and_highlights_it() {
+        let state = loaded()
+            .reduce(Action::ToggleCollapse(1))
+            .reduce(Action::ToggleCollapse(2))
+            .reduce(Action::ToggleCollapse(4));
+        assert_eq!(visible(&state), vec![(1, 0), (4, 0)]);
+        let state = state.reduce(Action::Reveal(3));
+        assert_eq!(visible(&state), vec![(1, 0), (2, 1), (3, 2), (4, 0)]);
+        assert!(
+            state.is_collapsed(4),
+            "other collapses stay as the reader left them"
+        );
+        assert_eq!(state.highlighted, Some(3));
+        assert_eq!(state.focus, Some(3));
+        assert_eq!(state.ancestors(3), vec![2, 1]);
+    }
+
+    #[test]
+    fn a_permalink_to_another_thread_changes_nothing() {
+        let before = loaded();
+        let after = before.clone().reduce(Action::Reveal(99));
+        assert!(Rc::ptr_eq(&before, &after));
+    }
+
+    #[test]
+    fn ancestors_end_at_a_cycle() {
+        let state =
+            Rc::new(ThreadState::new(SortOrder::Oldest)).reduce(Action::Loaded(response(vec![
+                comment(1, Some(2), 0, 0),
+                comment(2, Some(1), 1, 0),
+                comment(3, Some(1), 2, 0),
+            ])));
+        assert_eq!(state.ancestors(3), vec![1, 2]);
+        let state = state.reduce(Action::Reveal(3));
+        assert_eq!(state.highlighted, Some(3));
+    }
+
+    /// A chain 0 ─ 1 ─ … ─ (n-1), ids from 1, each the reply of the one before.
+    fn chain(n: i64) -> Rc<ThreadState> {
+        let comments = (1..=n)
+            .map(|id| comment(id, (id > 1).then(|| id - 1), (id % 60) as u32, 0))
+            .collect();
+        Rc::new(ThreadState::new(SortOrder::Oldest)).reduce(Action::Loaded(response(comments)))
+    }
+
+    #[test]
+    fn deep_replies_wait_behind_continue_this_thread() {
+        let state = chain(15);
+        let lines = state.lines();
+        // Depths 0..=6 show; the comment at depth 6 holds back the 8 below it.
+        assert_eq!(lines.len(), CONTINUE_DEPTH + 1);
+        let last = lines[CONTINUE_DEPTH];
+        assert_eq!((last.id, last.depth, last.held_back), (7, 6, 8));
+        assert!(lines[..CONTINUE_DEPTH].iter().all(|l| l.held_back == 0));
+
+        // Continuing shows the next stretch, up to the next cap, and moves focus there.
+        let state = state.reduce(Action::ContinueThread(7));
+        assert_eq!(state.focus, Some(8));
+        let lines = state.lines();
+        assert_eq!(lines.len(), 2 * CONTINUE_DEPTH + 1);
+        assert_eq!(lines.last().map(|l| (l.id, l.held_back)), Some((13, 2)));
+
+        // A collapsed comment at the cap hides its replies the ordinary way.
+        let state = chain(15).reduce(Action::ToggleCollapse(7));
+        assert_eq!(state.lines().last().map(|l| l.held_back), Some(0));
+        // A leaf at the cap holds nothing back; continuing it changes nothing.
+        let short = chain(7);
+        assert_eq!(short.lines().last().map(|l| l.held_back), Some(0));
+        let again = short.clone().reduce(Action::ContinueThread(7));
+        assert!(Rc::ptr_eq(&short, &again));
+    }
+
+    #[test]
+    fn a_permalink_reaches_past_the_cap() {
+        let state = chain(15).reduce(Action::Reveal(14));
+        let lines = state.lines();
+        assert!(lines.iter().any(|l| l.id == 14), "{lines:?}");
+        assert_eq!(state.focus, Some(14));
     }
 }

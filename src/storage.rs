@@ -97,6 +97,18 @@ pub fn sent(key: &str, draft: &Draft) {
     );
 }
 
+/// The order the reader picked last. `localStorage` belongs to the host page's origin, so the
+/// choice holds for every thread of that site and no other.
+const SORT_KEY: &str = "caucus.sort";
+
+pub fn load_sort() -> Option<caucus_model::SortOrder> {
+    get(SORT_KEY)?.parse().ok()
+}
+
+pub fn save_sort(order: caucus_model::SortOrder) {
+    set(SORT_KEY, order.as_str());
+}
+
 const IDENTITY_KEY: &str = "caucus.identity";
 
 /// The name and signature a reader signed their last comment with.

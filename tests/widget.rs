@@ -224,13 +224,26 @@ async fn renders_the_thread_with_every_part_of_a_comment() {
         "From the halls of Montezuma",
         "body of 1",
         "Hey! my dear friends",
-        "20 Jul 2016, 14:01 UTC",
+        "years ago",
     ] {
         assert!(
             first_text.contains(part),
             "{part:?} missing from {first_text:?}"
         );
     }
+    // How long ago is shown; the exact date is the <time>'s title and machine-readable value.
+    let time = first
+        .query_selector("time")
+        .expect("selector")
+        .expect("a time");
+    assert_eq!(
+        time.get_attribute("title").as_deref(),
+        Some("20 Jul 2016, 14:01 UTC")
+    );
+    assert_eq!(
+        time.get_attribute("datetime").as_deref(),
+        Some("2016-07-20T14:01:00Z")
+    );
     // The body is the server's sanitized HTML; everything else is text.
     assert!(first
         .query_selector(".caucus-body em")
@@ -609,4 +622,62 @@ async fn a_reply_keeps_its_draft_survives_a_failed_send_and_lands_in_its_place()
     );
     unroute("POST", "/api/threads/libya/comments");
     host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn speaks_the_language_asked_for_with_its_plurals_and_direction() {
+    answer_with(200, "application/json", &fixture());
+    let lang = |asked: Option<&str>| {
+        let host = document().create_element("div").expect("a div");
+        host.set_attribute("data-caucus-thread", "libya")
+            .expect("set");
+        if let Some(asked) = asked {
+            host.set_attribute("data-caucus-lang", asked).expect("set");
+        }
+        document()
+            .body()
+            .expect("a body")
+            .append_child(&host)
+            .expect("append");
+        caucus::mount(&host, SERVER).expect("mounts");
+        host.shadow_root().expect("an open shadow root")
+    };
+    // The test page's <html> has no lang: English unless the element asks.
+    let (en, ru, ar, de) = (
+        lang(None),
+        lang(Some("ru")),
+        lang(Some("ar-EG")),
+        lang(Some("de")),
+    );
+    until("four threads", || {
+        [&en, &ru, &ar, &de]
+            .iter()
+            .all(|root| all(root, "[data-caucus-comment]").len() == 4)
+    })
+    .await;
+    let tallies = |root: &ShadowRoot| -> Vec<String> {
+        all(root, "[data-caucus-tally]").iter().map(text).collect()
+    };
+    assert_eq!(tallies(&en)[0], "1 user has voted.");
+    assert_eq!(
+        tallies(&ru)[..3],
+        [
+            "1 пользователь проголосовал.",
+            "0 пользователей проголосовали.",
+            "2 пользователя проголосовали."
+        ]
+    );
+    assert_eq!(
+        tallies(&ar)[..3],
+        ["صوّت مستخدم واحد.", "لم يصوّت أي مستخدم.", "صوّت مستخدمان."]
+    );
+    assert_eq!(text(&one(&de, "h2")), "4 Kommentare");
+    assert_eq!(text(&one(&ru, "h2")), "4 комментария");
+    let root = |shadow: &ShadowRoot| one(shadow, ".caucus-root");
+    assert_eq!(root(&ar).get_attribute("dir").as_deref(), Some("rtl"));
+    assert_eq!(root(&ar).get_attribute("lang").as_deref(), Some("ar"));
+    assert_eq!(root(&de).get_attribute("dir").as_deref(), Some("ltr"));
+    // Forms and buttons too.
+    assert!(text(&one(&de, "form")).contains("Kommentar (Markdown)"));
+    assert_eq!(text(&one(&ru, "[data-caucus-reply]")), "ответить");
 }

@@ -230,6 +230,96 @@ pub fn page() -> anyhow::Result<String> {
     ))
 }
 
+/// The theme gallery (`/themes`): the demo thread four times, in the light and dark themes
+/// and in two custom themes made only of the widget's CSS custom properties, set by this
+/// page from outside the widget as any host page would.
+pub fn themes_page() -> anyhow::Result<String> {
+    let fixture = fixture()?;
+    let slug = html_escape::encode_double_quoted_attribute(&fixture.thread.slug);
+    Ok(format!(
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Themes — Caucus demo</title>
+<link rel="icon" href="data:,">
+<style>
+  body {{ margin: 0; background: #eceae4; color: #222; font: 16px/1.5 system-ui, sans-serif; }}
+  main {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 34rem), 1fr)); gap: 1.5rem; padding: 1rem; }}
+  h1 {{ margin: 1rem; font-size: 1.6rem; }}
+  section h2 {{ font-size: 1.1rem; margin: 0 0 .25rem; }}
+  section p {{ margin: 0 0 .75rem; color: #444; }}
+  code {{ font-size: .9em; }}
+  /* Custom theme 1: a printed page. */
+  #sepia [data-caucus-thread] {{
+    --caucus-font: Georgia, "Times New Roman", serif;
+    --caucus-font-size: 16px;
+    --caucus-text: #3b2f20;
+    --caucus-muted: #6b5a45;
+    --caucus-background: #f8f1e3;
+    --caucus-surface: #f1e6cf;
+    --caucus-border: #d6c3a0;
+    --caucus-accent: #8a3b12;
+    --caucus-accent-text: #fffaf0;
+    --caucus-pressed: #8a3b12;
+    --caucus-focus: #8a3b12;
+    --caucus-highlight: #f3d9a4;
+    --caucus-radius: 2px;
+  }}
+  /* Custom theme 2: a terminal. */
+  #terminal [data-caucus-thread] {{
+    --caucus-font: ui-monospace, Menlo, Consolas, monospace;
+    --caucus-font-size: 14px;
+    --caucus-text: #c8f7c5;
+    --caucus-muted: #8fcf8a;
+    --caucus-background: #0b0f0b;
+    --caucus-surface: #111811;
+    --caucus-border: #2f5e2c;
+    --caucus-accent: #7dff73;
+    --caucus-accent-text: #0b0f0b;
+    --caucus-pressed: #7dff73;
+    --caucus-error: #ff9b8f;
+    --caucus-error-surface: #2a1210;
+    --caucus-focus: #f5ff73;
+    --caucus-highlight: #203a1e;
+    --caucus-radius: 0;
+    --caucus-gap: 0.5rem;
+    --caucus-indent: 1rem;
+  }}
+</style>
+</head>
+<body>
+<h1>Caucus themes</h1>
+<main>
+<section id="light">
+<h2>Light</h2>
+<p><code>data-caucus-theme="light"</code></p>
+<div data-caucus-thread="{slug}" data-caucus-theme="light"></div>
+</section>
+<section id="dark">
+<h2>Dark</h2>
+<p><code>data-caucus-theme="dark"</code></p>
+<div data-caucus-thread="{slug}" data-caucus-theme="dark"></div>
+</section>
+<section id="sepia">
+<h2>Custom: sepia</h2>
+<p>Custom properties set by this page on the thread element.</p>
+<div data-caucus-thread="{slug}" data-caucus-theme="light"></div>
+</section>
+<section id="terminal">
+<h2>Custom: terminal</h2>
+<p>Custom properties set by this page on the thread element.</p>
+<div data-caucus-thread="{slug}" data-caucus-theme="dark"></div>
+</section>
+</main>
+<script src="/widget/embed.js" defer></script>
+</body>
+</html>
+"#
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

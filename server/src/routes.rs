@@ -16,6 +16,7 @@
 //! | OPTIONS| `/api/...`                     | CORS preflight                                |
 //! | GET    | `/widget/{file}`               | the widget's files from `--assets`, loadable cross-origin |
 //! | GET    | `/`                            | the demo page (`--demo`) or a short notice    |
+//! | GET    | `/themes`                      | the widget's theme gallery (`--demo`)         |
 //! | GET    | `/healthz`                     | `ok`                                          |
 //!
 //! Every error under `/api` is JSON ([`AppError`]); a known path with the wrong method is 405.
@@ -144,6 +145,7 @@ pub fn app(state: AppState) -> Router {
 
     Router::new()
         .route("/", get(home))
+        .route("/themes", get(themes))
         .route("/healthz", get(healthz))
         .method_not_allowed_fallback(method_not_allowed)
         .merge(api)
@@ -950,6 +952,16 @@ async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
     // The strict policy SECURITY.md gives host pages: the demo runs under it.
     let policy = HeaderValue::try_from(demo::page_policy()).map_err(|_| AppError::internal())?;
     Ok(([(header::CONTENT_SECURITY_POLICY, policy)], Html(page)).into_response())
+}
+
+async fn themes(State(state): State<AppState>) -> Result<Html<String>, AppError> {
+    if !state.demo {
+        return Err(AppError::not_found());
+    }
+    demo::themes_page().map(Html).map_err(|err| {
+        tracing::error!(error = %format!("{err:#}"), "cannot render the theme gallery");
+        AppError::internal()
+    })
 }
 
 const NOTICE: &str = "<!DOCTYPE html>

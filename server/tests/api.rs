@@ -395,6 +395,29 @@ async fn the_demo_page_embeds_the_widget() {
 }
 
 #[tokio::test]
+async fn the_theme_gallery_shows_four_themes_of_the_demo_thread() {
+    let server = TestServer::demo().await;
+    let response = server.get("/themes").await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(response.header("content-type").starts_with("text/html"));
+    let page = response.text();
+    assert_eq!(
+        page.matches(r#"data-caucus-thread="our-man-in-libya""#)
+            .count(),
+        4
+    );
+    assert!(page.contains(r#"data-caucus-theme="light""#));
+    assert!(page.contains(r#"data-caucus-theme="dark""#));
+    assert!(
+        page.contains("--caucus-background"),
+        "custom themes set properties"
+    );
+    // Without --demo there is no gallery.
+    let plain = TestServer::new().await;
+    assert_eq!(plain.get("/themes").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn without_demo_the_home_page_is_a_notice() {
     let server = TestServer::new().await;
     let response = server.get("/").await;

@@ -2,6 +2,8 @@
 //! (with the reason and a Retry button) or ready.
 
 use caucus_model::SortOrder;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -9,8 +11,11 @@ use std::rc::Rc;
 
 use crate::api::Endpoint;
 use crate::components::thread::ThreadView;
+use crate::i18n::Lang;
+use crate::permalink;
 use crate::state::{Action, FetchState, ThreadState};
 use crate::storage;
+use crate::text;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct AppProps {
@@ -20,11 +25,15 @@ pub struct AppProps {
     pub slug: AttrValue,
     /// The order the host page asked for (`data-caucus-sort`).
     pub sort: SortOrder,
+    /// The reader's language (`data-caucus-lang`, else the page's `<html lang>`).
+    #[prop_or_default]
+    pub lang: Lang,
 }
 
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
-    let state = use_reducer(|| ThreadState::new(props.sort));
+    // The reader's own choice of order, made on this site before, beats the host page's.
+    let state = use_reducer(|| ThreadState::new(storage::load_sort().unwrap_or(props.sort)));
     // Bumped by Retry: a new value runs the fetch effect again.
     let attempt = use_state(|| 0_u32);
     let endpoint = use_memo(
@@ -34,7 +43,7 @@ pub fn app(props: &AppProps) -> Html {
 
     {
         let dispatch = state.dispatcher();
-        let sort = props.sort;
+        let sort = state.sort;
         use_effect_with((endpoint.clone(), *attempt), move |(endpoint, _)| {
             let controller = web_sys::AbortController::new().ok();
             let signal = controller.as_ref().map(|c| c.signal());
@@ -63,19 +72,55 @@ pub fn app(props: &AppProps) -> Html {
         });
     }
 
+    // A link to one comment: followed once the thread is here, and whenever the host page's
+    // fragment changes (a permalink clicked, the back button).
+    {
+        let dispatch = state.dispatcher();
+        let ready = matches!(state.fetch, FetchState::Ready);
+        use_effect_with(ready, move |ready| {
+            let listener = ready.then(|| {
+                let reveal = move || {
+                    let hash = web_sys::window().and_then(|w| w.location().hash().ok());
+                    if let Some(id) = hash.as_deref().and_then(permalink::target) {
+                        dispatch.dispatch(Action::Reveal(id));
+                    }
+                };
+                reveal();
+                let closure = Closure::<dyn Fn()>::new(reveal);
+                let window = web_sys::window();
+                if let Some(window) = &window {
+                    let _ = window.add_event_listener_with_callback(
+                        "hashchange",
+                        closure.as_ref().unchecked_ref(),
+                    );
+                }
+                (window, closure)
+            });
+            move || {
+                if let Some((Some(window), closure)) = listener {
+                    let _ = window.remove_event_listener_with_callback(
+                        "hashchange",
+                        closure.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+
     let retry = {
         let attempt = attempt.clone();
         Callback::from(move |_: MouseEvent| attempt.set(attempt.wrapping_add(1)))
     };
 
-    match &state.fetch {
+    let lang = props.lang;
+    let view = match &state.fetch {
         FetchState::Loading => html! {
-            <p class="caucus-status" role="status" data-caucus-loading="">{ "Loading comments…" }</p>
+            <p class="caucus-status" role="status" data-caucus-loading="">{ lang.phrases().loading }</p>
         },
         FetchState::Failed(error) => html! {
             <div class="caucus-error" role="alert" data-caucus-error="">
-                <p>{ error.to_string() }</p>
-                <button type="button" class="caucus-button" onclick={retry}>{ "Retry" }</button>
+                <p>{ text::api_error(lang, error) }</p>
+                <button type="button" class="caucus-button" onclick={retry}>{ lang.phrases().retry }</button>
             </div>
         },
         FetchState::Ready => html! {
@@ -83,5 +128,8 @@ pub fn app(props: &AppProps) -> Html {
                 <ThreadView state={state.clone()} />
             </ContextProvider<Rc<Endpoint>>>
         },
+    };
+    html! {
+        <ContextProvider<Lang> context={lang}>{ view }</ContextProvider<Lang>>
     }
 }

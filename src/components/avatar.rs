@@ -7,6 +7,7 @@
 
 use yew::prelude::*;
 
+use crate::i18n::Lang;
 use crate::identicon::Identicon;
 use crate::text;
 
@@ -20,9 +21,10 @@ pub struct AvatarProps {
 
 #[function_component(Avatar)]
 pub fn avatar(props: &AvatarProps) -> Html {
+    let lang = use_context::<Lang>().unwrap_or_default();
     if let Some(url) = props.picture.as_deref().filter(|u| is_web_url(u)) {
         return html! {
-            <img class="caucus-avatar" src={url.to_owned()} alt={text::picture_alt(&props.name)}
+            <img class="caucus-avatar" src={url.to_owned()} alt={text::picture_alt(lang, &props.name)}
                 loading="lazy" referrerpolicy="no-referrer" width="40" height="40" />
         };
     }

@@ -16,6 +16,8 @@ use crate::components::avatar::Avatar;
 use crate::components::form::{CommentForm, FormPurpose, Sent};
 use crate::components::slot;
 use crate::components::vote::VoteControl;
+use crate::i18n::Lang;
+use crate::permalink;
 use crate::storage::Authorship;
 use crate::text;
 
@@ -33,13 +35,16 @@ pub struct CommentActions {
     pub posted: Callback<Sent>,
     pub edited: Callback<Sent>,
     pub delete: Callback<CommentId>,
+    /// Show the replies held back below a deep comment.
+    pub continue_thread: Callback<CommentId>,
     /// The comment that was to take focus has it.
     pub focused: Callback<()>,
 }
 
 /// Indentation stops growing here, so a 40-deep chain stays readable on a phone. The data has
-/// no limit: `data-depth` still tells the real depth.
-pub const MAX_INDENT: usize = 6;
+/// no limit: `data-depth` still tells the real depth. Past the same depth, replies wait behind
+/// "Continue this thread" ([`crate::state::CONTINUE_DEPTH`]).
+pub const MAX_INDENT: usize = crate::state::CONTINUE_DEPTH;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct CommentProps {
@@ -50,6 +55,9 @@ pub struct CommentProps {
     pub collapsed: bool,
     /// How many comments sit below this one, all generations.
     pub replies: usize,
+    /// How many of them wait behind "Continue this thread" (0: none).
+    #[prop_or_default]
+    pub held_back: usize,
     pub actions: Rc<CommentActions>,
     /// A vote of this reader's is on its way.
     #[prop_or_default]
@@ -64,6 +72,9 @@ pub struct CommentProps {
     /// Take keyboard focus once rendered (a reply just sent, an edit just saved).
     #[prop_or_default]
     pub focus: bool,
+    /// A permalink pointed here.
+    #[prop_or_default]
+    pub highlighted: bool,
     /// Set when this browser wrote the comment and may still edit it.
     #[prop_or_default]
     pub mine: Option<Rc<Authorship>>,
@@ -74,6 +85,8 @@ pub fn comment_view(props: &CommentProps) -> Html {
     let comment = &props.comment;
     let id = comment.id;
     let actions = &props.actions;
+    let lang = use_context::<Lang>().unwrap_or_default();
+    let p = lang.phrases();
     let article_ref = use_node_ref();
     let reply_ref = use_node_ref();
     let edit_ref = use_node_ref();
@@ -94,11 +107,21 @@ pub fn comment_view(props: &CommentProps) -> Html {
     // An attribute the stylesheet turns into indentation, not a `style` attribute: a host page
     // whose CSP forbids inline styles would drop that (SECURITY.md).
     let indent = props.depth.min(MAX_INDENT).to_string();
+    let element_id = permalink::element_id(id);
+    // How long ago; the exact date is the title. Computed at render: a thread re-renders often
+    // enough (any vote or reply) that a drifting "3 minutes ago" is no worse than a page's.
+    let when = text::relative_time(lang, &comment.created_at, js_sys::Date::now())
+        .unwrap_or_else(|| text::readable_date(lang, &comment.created_at));
+    let class = classes!(
+        "caucus-comment",
+        comment.deleted.then_some("caucus-deleted"),
+        props.highlighted.then_some("caucus-highlighted"),
+    );
 
     let collapse = (props.replies > 0).then(|| {
         let toggle = actions.toggle.clone();
         let onclick = Callback::from(move |_: MouseEvent| toggle.emit(id));
-        let label = format!("Replies to {}", comment.author);
+        let label = text::replies_to(lang, &comment.author);
         html! {
             <button type="button" class="caucus-collapse" data-caucus-collapse=""
                 aria-expanded={(!props.collapsed).to_string()} aria-label={label} {onclick}>
@@ -107,7 +130,20 @@ pub fn comment_view(props: &CommentProps) -> Html {
         }
     });
     let hidden = props.collapsed.then(|| {
-        html! { <p class="caucus-hidden">{ text::replies_hidden(props.replies) }</p> }
+        html! { <p class="caucus-hidden">{ text::replies_hidden(lang, props.replies) }</p> }
+    });
+    let continue_link = (props.held_back > 0).then(|| {
+        let continue_thread = actions.continue_thread.clone();
+        let onclick = Callback::from(move |_: MouseEvent| continue_thread.emit(id));
+        html! {
+            <p class="caucus-continue">
+                <button type="button" class="caucus-link-button" data-caucus-continue="" {onclick}>
+                    { p.continue_thread }
+                </button>
+                { " " }
+                <span class="caucus-continue-count">{ text::replies_hidden(lang, props.held_back) }</span>
+            </p>
+        }
     });
     let problem = props.problem.as_ref().map(|message| {
         html! { <p class="caucus-problem" role="alert">{ message }</p> }
@@ -115,10 +151,11 @@ pub fn comment_view(props: &CommentProps) -> Html {
 
     if comment.deleted {
         return html! {
-            <article class="caucus-comment caucus-deleted" data-caucus-comment={id.to_string()}
-                data-depth={props.depth.to_string()} data-indent={indent.clone()}>
-                <p class="caucus-deleted-note">{ "This comment was deleted." }{ slot(collapse) }</p>
+            <article {class} id={element_id} data-caucus-comment={id.to_string()} ref={article_ref}
+                data-depth={props.depth.to_string()} data-indent={indent.clone()} tabindex="-1">
+                <p class="caucus-deleted-note">{ p.deleted }{ slot(collapse) }</p>
                 { slot(hidden) }
+                { slot(continue_link) }
             </article>
         };
     }
@@ -146,7 +183,7 @@ pub fn comment_view(props: &CommentProps) -> Html {
         });
         html! {
             <button type="button" class="caucus-link-button" data-caucus-reply="" ref={reply_ref.clone()}
-                aria-expanded={props.replying.to_string()} {onclick}>{ "reply" }</button>
+                aria-expanded={props.replying.to_string()} {onclick}>{ p.reply }</button>
         }
     };
     let reply_form = props.replying.then(|| {
@@ -175,9 +212,9 @@ pub fn comment_view(props: &CommentProps) -> Html {
         html! {
             <>
                 <button type="button" class="caucus-link-button" data-caucus-edit=""
-                    ref={edit_ref.clone()} onclick={on_edit}>{ "edit" }</button>
+                    ref={edit_ref.clone()} onclick={on_edit}>{ p.edit }</button>
                 <button type="button" class="caucus-link-button" data-caucus-delete=""
-                    onclick={on_delete}>{ "delete" }</button>
+                    onclick={on_delete}>{ p.delete }</button>
             </>
         }
     });
@@ -207,17 +244,20 @@ pub fn comment_view(props: &CommentProps) -> Html {
     };
 
     html! {
-        <article class="caucus-comment" data-caucus-comment={id.to_string()} ref={article_ref}
+        <article {class} id={element_id} data-caucus-comment={id.to_string()} ref={article_ref}
             data-depth={props.depth.to_string()} data-indent={indent.clone()} aria-labelledby={author_id.clone()}
             tabindex="-1">
             <header class="caucus-comment-head">
                 <Avatar name={comment.author.clone()} picture={comment.avatar.clone()} />
                 <span class="caucus-author" id={author_id}>{ &comment.author }</span>
-                <time class="caucus-date" datetime={comment.created_at.clone()}>
-                    { text::readable_date(&comment.created_at) }
-                </time>
+                <a class="caucus-permalink" href={permalink::fragment(id)} data-caucus-permalink="">
+                    <time class="caucus-date" datetime={comment.created_at.clone()}
+                        title={text::readable_date(lang, &comment.created_at)}>
+                        { when }
+                    </time>
+                </a>
                 if comment.edited_at.is_some() {
-                    <span class="caucus-edited">{ "(edited)" }</span>
+                    <span class="caucus-edited">{ p.edited }</span>
                 }
                 { slot(collapse) }
             </header>
@@ -234,6 +274,7 @@ pub fn comment_view(props: &CommentProps) -> Html {
             }
             { slot(reply_form) }
             { slot(hidden) }
+            { slot(continue_link) }
         </article>
     }
 }

@@ -18,7 +18,9 @@ use yew::prelude::*;
 
 use crate::api::Endpoint;
 use crate::components::slot;
+use crate::i18n::Lang;
 use crate::storage::{self, Authorship, Draft};
+use crate::text;
 
 /// What the form is for.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,27 +56,29 @@ enum Field {
 }
 
 /// Checks a form as the server will, so most mistakes are explained before anything is sent.
-pub fn problem(draft: &Draft, editing: bool) -> Option<String> {
-    let body = draft.body.trim().chars().count();
-    if body == 0 {
-        return Some("Write something in the comment before sending it.".to_owned());
-    }
-    if body > MAX_BODY_CHARS {
-        return Some(format!(
-            "The comment is {body} characters long; the most is {MAX_BODY_CHARS}."
-        ));
+pub fn problem(lang: Lang, draft: &Draft, editing: bool) -> Option<String> {
+    let p = lang.phrases();
+    if draft.body.trim().is_empty() {
+        return Some(p.write_something.to_owned());
     }
     let too_long = |what: &str, text: &str, max: usize| {
         let n = text.trim().chars().count();
-        (n > max).then(|| format!("The {what} is {n} characters long; the most is {max}."))
+        (n > max).then(|| {
+            p.too_long
+                .replace("{what}", what)
+                .replace("{n}", &n.to_string())
+                .replace("{max}", &max.to_string())
+        })
     };
-    too_long("subject", &draft.subject, MAX_SUBJECT_CHARS).or_else(|| {
-        if editing {
-            return None;
-        }
-        too_long("name", &draft.author, MAX_AUTHOR_CHARS)
-            .or_else(|| too_long("signature", &draft.signature, MAX_SIGNATURE_CHARS))
-    })
+    too_long(p.field_comment, &draft.body, MAX_BODY_CHARS)
+        .or_else(|| too_long(p.field_subject, &draft.subject, MAX_SUBJECT_CHARS))
+        .or_else(|| {
+            if editing {
+                return None;
+            }
+            too_long(p.field_name, &draft.author, MAX_AUTHOR_CHARS)
+                .or_else(|| too_long(p.field_signature, &draft.signature, MAX_SIGNATURE_CHARS))
+        })
 }
 
 /// An optional field: blank means absent.
@@ -94,6 +98,7 @@ fn optional(text: &str) -> Option<String> {
 #[function_component(CommentForm)]
 pub fn comment_form(props: &FormProps) -> Html {
     let endpoint = use_context::<Rc<Endpoint>>();
+    let lang = use_context::<Lang>().unwrap_or_default();
     let draft_key = match (&props.purpose, &endpoint) {
         (FormPurpose::Reply(parent), Some(endpoint)) => Some(storage::draft_key(
             &endpoint.server,
@@ -173,14 +178,12 @@ pub fn comment_form(props: &FormProps) -> Html {
                 return;
             }
             let editing = matches!(purpose, FormPurpose::Edit(..));
-            if let Some(problem) = problem(&draft, editing) {
+            if let Some(problem) = problem(lang, &draft, editing) {
                 error.set(Some(problem));
                 return;
             }
             let Some(endpoint) = endpoint.clone() else {
-                error.set(Some(
-                    "This form is not connected to a comment server.".into(),
-                ));
+                error.set(Some(lang.phrases().not_connected.into()));
                 return;
             };
             sending.set(true);
@@ -249,7 +252,7 @@ pub fn comment_form(props: &FormProps) -> Html {
                             authorship,
                         });
                     }
-                    Err(problem) => error.set(Some(problem.to_string())),
+                    Err(problem) => error.set(Some(text::api_error(lang, &problem))),
                 }
             });
         })
@@ -277,16 +280,19 @@ pub fn comment_form(props: &FormProps) -> Html {
         })
     };
 
+    let p = lang.phrases();
     let (prefix, heading, button) = match &props.purpose {
-        FormPurpose::Reply(None) => ("caucus-new".to_owned(), "Add a comment", "Send"),
-        FormPurpose::Reply(Some(id)) => (format!("caucus-reply-{id}"), "Reply", "Send reply"),
-        FormPurpose::Edit(id, _) => (format!("caucus-edit-{id}"), "Edit your comment", "Save"),
+        FormPurpose::Reply(None) => ("caucus-new".to_owned(), p.add_comment, p.send),
+        FormPurpose::Reply(Some(id)) => {
+            (format!("caucus-reply-{id}"), p.reply_heading, p.send_reply)
+        }
+        FormPurpose::Edit(id, _) => (format!("caucus-edit-{id}"), p.edit_heading, p.save),
     };
     let editing = matches!(props.purpose, FormPurpose::Edit(..));
     let id = |name: &str| format!("{prefix}-{name}");
     let cancel = props.on_cancel.clone().map(|cancel| {
         let onclick = Callback::from(move |_: MouseEvent| cancel.emit(()));
-        html! { <button type="button" class="caucus-link-button" {onclick}>{ "Cancel" }</button> }
+        html! { <button type="button" class="caucus-link-button" {onclick}>{ p.cancel }</button> }
     });
 
     html! {
@@ -294,19 +300,19 @@ pub fn comment_form(props: &FormProps) -> Html {
             aria-busy={sending.to_string()}>
             if !editing {
                 <div class="caucus-form-row">
-                    <label for={id("author")}>{ "Name" }</label>
+                    <label for={id("author")}>{ p.name }</label>
                     <input id={id("author")} name="author" autocomplete="nickname"
-                        placeholder="Anonymous" value={draft.author.clone()}
+                        placeholder={p.anonymous} value={draft.author.clone()}
                         oninput={on_field(Field::Author)} />
                 </div>
             }
             <div class="caucus-form-row">
-                <label for={id("subject")}>{ "Subject (optional)" }</label>
+                <label for={id("subject")}>{ p.subject }</label>
                 <input id={id("subject")} name="subject" value={draft.subject.clone()}
                     oninput={on_field(Field::Subject)} />
             </div>
             <div class="caucus-form-row">
-                <label for={id("body")}>{ "Comment (Markdown)" }</label>
+                <label for={id("body")}>{ p.body }</label>
                 <textarea id={id("body")} name="body" rows="4" ref={body_ref}
                     value={draft.body.clone()} oninput={on_field(Field::Body)} />
             </div>
@@ -317,7 +323,7 @@ pub fn comment_form(props: &FormProps) -> Html {
                         ref={honeypot_ref.clone()} />
                 </div>
                 <div class="caucus-form-row">
-                    <label for={id("signature")}>{ "Signature (optional, remembered here)" }</label>
+                    <label for={id("signature")}>{ p.signature }</label>
                     <input id={id("signature")} name="signature" value={draft.signature.clone()}
                         oninput={on_field(Field::Signature)} />
                 </div>
@@ -327,7 +333,7 @@ pub fn comment_form(props: &FormProps) -> Html {
             }
             <div class="caucus-form-actions">
                 <button type="submit" class="caucus-button" data-caucus-send="">
-                    { if *sending { "Sending…" } else { button } }
+                    { if *sending { p.sending } else { button } }
                 </button>
                 { slot(cancel) }
             </div>
@@ -348,19 +354,24 @@ mod tests {
 
     #[test]
     fn the_form_explains_what_the_server_would_refuse() {
-        assert!(problem(&draft("  \n "), false)
+        assert!(problem(Lang::En, &draft("  \n "), false)
             .unwrap()
             .contains("Write something"));
-        assert_eq!(problem(&draft("ok"), false), None);
+        assert_eq!(problem(Lang::En, &draft("ok"), false), None);
         let long = draft(&"é".repeat(MAX_BODY_CHARS + 1));
-        assert!(problem(&long, false).unwrap().contains("10001 characters"));
+        assert!(problem(Lang::En, &long, false)
+            .unwrap()
+            .contains("10001 characters"));
+        assert!(problem(Lang::De, &long, false)
+            .unwrap()
+            .contains("10001 Zeichen"));
         let mut named = draft("ok");
         named.author = "x".repeat(MAX_AUTHOR_CHARS + 1);
-        assert!(problem(&named, false).unwrap().contains("name"));
+        assert!(problem(Lang::En, &named, false).unwrap().contains("name"));
         // An edit has no name field to complain about.
-        assert_eq!(problem(&named, true), None);
+        assert_eq!(problem(Lang::En, &named, true), None);
         named.subject = "s".repeat(MAX_SUBJECT_CHARS + 1);
-        assert!(problem(&named, true).unwrap().contains("subject"));
+        assert!(problem(Lang::En, &named, true).unwrap().contains("subject"));
     }
 
     #[test]

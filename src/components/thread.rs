@@ -7,17 +7,18 @@
 
 use std::rc::Rc;
 
-use caucus_model::{CommentId, SortOrder, VisibleComment, VoteState};
+use caucus_model::{CommentId, SortOrder, VoteState};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::HtmlSelectElement;
+use web_sys::{Element, HtmlElement, HtmlSelectElement, Node};
 use yew::prelude::*;
 
 use crate::api::{Endpoint, VoteTarget};
 use crate::components::comment::{CommentActions, CommentView};
 use crate::components::form::{CommentForm, FormPurpose, Sent};
 use crate::components::vote::VoteControl;
-use crate::state::{Action, ThreadState};
+use crate::i18n::Lang;
+use crate::state::{Action, Line, ThreadState};
 use crate::storage;
 use crate::text;
 
@@ -31,15 +32,18 @@ pub fn thread_view(props: &ThreadProps) -> Html {
     let state = &props.state;
     let dispatcher = state.dispatcher();
     let endpoint = use_context::<Rc<Endpoint>>();
-    let actions = use_memo((dispatcher.clone(), endpoint), |(dispatch, endpoint)| {
-        comment_actions(dispatch.clone(), endpoint.clone())
-    });
+    let lang = use_context::<Lang>().unwrap_or_default();
+    let actions = use_memo(
+        (dispatcher.clone(), endpoint, lang),
+        |(dispatch, endpoint, lang)| comment_actions(dispatch.clone(), endpoint.clone(), *lang),
+    );
     let on_sort = use_callback(dispatcher, |event: Event, dispatch| {
         let picked = event
             .target()
             .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
             .and_then(|select| select.value().parse::<SortOrder>().ok());
         if let Some(order) = picked {
+            storage::save_sort(order);
             dispatch.dispatch(Action::SetSort(order));
         }
     });
@@ -61,10 +65,36 @@ pub fn thread_view(props: &ThreadProps) -> Html {
         })
     };
 
-    let lines = state.index().visible(|id| state.is_collapsed(id));
-    let comments = lines
+    let section_ref = use_node_ref();
+    let on_keydown = {
+        let section_ref = section_ref.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            let step = match event.key().as_str() {
+                "j" => Step::Next,
+                "k" => Step::Previous,
+                _ => return,
+            };
+            if event.ctrl_key() || event.meta_key() || event.alt_key() {
+                return;
+            }
+            let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+                return;
+            };
+            if is_typing_in(&target) {
+                return;
+            }
+            if let Some(section) = section_ref.cast::<Element>() {
+                if move_focus(&section, &target, step) {
+                    event.prevent_default();
+                }
+            }
+        })
+    };
+
+    let comments = state
+        .lines()
         .into_iter()
-        .filter_map(|VisibleComment { id, depth }| {
+        .filter_map(|Line { id, depth, held_back }| {
             let comment = state.comment(id)?.clone();
             let target = VoteTarget::Comment(id);
             Some(html! {
@@ -74,19 +104,22 @@ pub fn thread_view(props: &ThreadProps) -> Html {
                     {depth}
                     collapsed={state.is_collapsed(id)}
                     replies={state.index().descendant_count(id)}
+                    {held_back}
                     actions={actions.clone()}
                     vote_pending={state.vote_pending(target)}
-                    problem={state.problem_at(target).map(|p| AttrValue::from(p.to_owned()))}
+                    problem={state.problem_at(target).map(|e| AttrValue::from(text::api_error(lang, e)))}
                     replying={state.replying_to == Some(id)}
                     editing={state.editing == Some(id)}
                     focus={state.focus == Some(id)}
+                    highlighted={state.highlighted == Some(id)}
                     mine={state.authorship(id).cloned()}
                 />
             })
         });
 
     html! {
-        <section class="caucus-thread" aria-labelledby="caucus-heading">
+        <section class="caucus-thread" aria-labelledby="caucus-heading" ref={section_ref}
+            onkeydown={on_keydown}>
             <div class="caucus-page-bar">
                 <ShareButton url={share_url.map(AttrValue::from)} />
                 <VoteControl
@@ -97,17 +130,17 @@ pub fn thread_view(props: &ThreadProps) -> Html {
                     on_vote={on_thread_vote}
                 />
                 if let Some(problem) = state.problem_at(VoteTarget::Thread) {
-                    <p class="caucus-problem" role="alert">{ problem }</p>
+                    <p class="caucus-problem" role="alert">{ text::api_error(lang, problem) }</p>
                 }
             </div>
             <div class="caucus-thread-head">
-                <h2 id="caucus-heading" class="caucus-heading">{ text::comment_count(state.comment_count()) }</h2>
+                <h2 id="caucus-heading" class="caucus-heading">{ text::comment_count(lang, state.comment_count()) }</h2>
                 <label class="caucus-sort">
-                    { "Sort by " }
+                    { lang.phrases().sort_by }{ " " }
                     <select onchange={on_sort} data-caucus-sort="">
                         { for SortOrder::ALL.iter().map(|order| html! {
                             <option value={order.as_str()} selected={*order == state.sort}>
-                                { text::sort_label(*order) }
+                                { text::sort_label(lang, *order) }
                             </option>
                         }) }
                     </select>
@@ -121,10 +154,60 @@ pub fn thread_view(props: &ThreadProps) -> Html {
     }
 }
 
+/// Where `j` and `k` take the focus.
+#[derive(Clone, Copy)]
+enum Step {
+    Next,
+    Previous,
+}
+
+/// A `j` typed into a field is a letter, not a command.
+fn is_typing_in(target: &Element) -> bool {
+    matches!(target.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+        || target
+            .dyn_ref::<HtmlElement>()
+            .is_some_and(|e| e.is_content_editable())
+}
+
+/// Focuses the comment after (or before) the one holding `from` (a comment, or any control in
+/// or between comments). Works on the rendered list rather than the state, so it follows
+/// exactly what the reader sees: collapsed replies are skipped because they are not there.
+/// Returns whether focus moved.
+fn move_focus(section: &Element, from: &Element, step: Step) -> bool {
+    let Ok(list) = section.query_selector_all("[data-caucus-comment]") else {
+        return false;
+    };
+    let comments: Vec<HtmlElement> = (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<HtmlElement>().ok())
+        .collect();
+    let current = from.closest("[data-caucus-comment]").ok().flatten();
+    let position = |c: &HtmlElement| from.compare_document_position(c);
+    let next = match (step, current) {
+        (Step::Next, Some(current)) => comments
+            .iter()
+            .skip_while(|c| **c != *current.unchecked_ref::<HtmlElement>())
+            .nth(1),
+        (Step::Previous, Some(current)) => comments
+            .iter()
+            .rev()
+            .skip_while(|c| **c != *current.unchecked_ref::<HtmlElement>())
+            .nth(1),
+        (Step::Next, None) => comments
+            .iter()
+            .find(|c| position(c) & Node::DOCUMENT_POSITION_FOLLOWING != 0),
+        (Step::Previous, None) => comments
+            .iter()
+            .rev()
+            .find(|c| position(c) & Node::DOCUMENT_POSITION_PRECEDING != 0),
+    };
+    next.is_some_and(|comment| comment.focus().is_ok())
+}
+
 /// Everything a comment can ask of the thread: reducer actions, and the requests behind them.
 fn comment_actions(
     dispatch: UseReducerDispatcher<ThreadState>,
     endpoint: Option<Rc<Endpoint>>,
+    lang: Lang,
 ) -> CommentActions {
     let d = dispatch.clone();
     let toggle = Callback::from(move |id| d.dispatch(Action::ToggleCollapse(id)));
@@ -190,17 +273,17 @@ fn comment_actions(
         let Some(mine) = storage::load_authorships(&endpoint.server, now).remove(&id) else {
             d.dispatch(Action::CommentActionFailed {
                 id,
-                error: crate::api::ApiError::Unexpected(
-                    "this browser no longer holds the key to edit this comment".into(),
-                ),
+                // A sentence of the widget's own, already in the reader's language.
+                error: crate::api::ApiError::Server {
+                    status: 0,
+                    code: "no_edit_key".into(),
+                    message: lang.phrases().no_edit_key.into(),
+                },
             });
             return;
         };
         let confirmed = web_sys::window()
-            .and_then(|w| {
-                w.confirm_with_message("Delete your comment? This cannot be undone.")
-                    .ok()
-            })
+            .and_then(|w| w.confirm_with_message(lang.phrases().confirm_delete).ok())
             .unwrap_or(false);
         if !confirmed {
             return;
@@ -217,6 +300,9 @@ fn comment_actions(
         });
     });
 
+    let d = dispatch.clone();
+    let continue_thread = Callback::from(move |id| d.dispatch(Action::ContinueThread(id)));
+
     let d = dispatch;
     let focused = Callback::from(move |()| d.dispatch(Action::Focused));
 
@@ -228,6 +314,7 @@ fn comment_actions(
         posted,
         edited,
         delete,
+        continue_thread,
         focused,
     }
 }
@@ -241,6 +328,7 @@ struct ShareProps {
 /// Share: copies the page's link, and says so (or shows the link, where copying is refused).
 #[function_component(ShareButton)]
 fn share_button(props: &ShareProps) -> Html {
+    let lang = use_context::<Lang>().unwrap_or_default();
     let status = use_state(|| None::<String>);
     let onclick = {
         let status = status.clone();
@@ -258,17 +346,18 @@ fn share_button(props: &ShareProps) -> Html {
                     }
                     None => false,
                 };
+                let p = lang.phrases();
                 status.set(Some(if copied {
-                    "Link copied.".to_owned()
+                    p.link_copied.to_owned()
                 } else {
-                    format!("Copy this link: {url}")
+                    p.copy_this_link.replace("{url}", &url)
                 }));
             });
         })
     };
     html! {
         <span class="caucus-share">
-            <button type="button" class="caucus-link-button" data-caucus-share="" {onclick}>{ "Share" }</button>
+            <button type="button" class="caucus-link-button" data-caucus-share="" {onclick}>{ lang.phrases().share }</button>
             <span class="caucus-share-status" role="status">{ (*status).clone().unwrap_or_default() }</span>
         </span>
     }

@@ -3,6 +3,7 @@
 
 use yew::prelude::*;
 
+use crate::i18n::Lang;
 use crate::text;
 
 #[derive(Properties, PartialEq, Clone)]
@@ -22,6 +23,7 @@ pub struct VoteProps {
 
 #[function_component(VoteControl)]
 pub fn vote_control(props: &VoteProps) -> Html {
+    let lang = use_context::<Lang>().unwrap_or_default();
     let onclick = props.on_vote.clone().map(|on_vote| {
         let wanted = !props.voted;
         Callback::from(move |_: MouseEvent| on_vote.emit(wanted))
@@ -34,12 +36,12 @@ pub fn vote_control(props: &VoteProps) -> Html {
     let mut button = html! {
         <button type="button" class="caucus-vote" aria-pressed={props.voted.to_string()}
             aria-describedby={props.tally_id.clone()} {onclick}>
-            <span class="caucus-vote-arrow" aria-hidden="true">{ "▲" }</span>{ " up" }
+            <span class="caucus-vote-arrow" aria-hidden="true">{ "▲" }</span>{ " " }{ lang.phrases().up }
         </button>
     };
     let mut tally = html! {
         <span class="caucus-tally" id={props.tally_id.clone()} aria-live="polite">
-            { text::vote_tally(props.votes) }
+            { text::vote_tally(lang, props.votes) }
         </span>
     };
     set_hook(&mut button, button_hook);
