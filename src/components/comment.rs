@@ -264,7 +264,8 @@ pub fn comment_view(props: &CommentProps) -> Html {
             { body }
             <footer class="caucus-comment-foot">
                 <VoteControl votes={comment.votes} voted={comment.viewer_voted}
-                    tally_id={format!("caucus-tally-{id}")} on_vote={on_vote} />
+                    tally_id={format!("caucus-tally-{id}")} on_vote={on_vote}
+                    pending={props.vote_pending} />
                 { reply_button }
                 { slot(own_controls) }
             </footer>

@@ -127,6 +127,7 @@ pub fn thread_view(props: &ThreadProps) -> Html {
                     voted={thread_voted}
                     tally_id="caucus-thread-tally"
                     thread_level=true
+                    pending={state.vote_pending(VoteTarget::Thread)}
                     on_vote={on_thread_vote}
                 />
                 if let Some(problem) = state.problem_at(VoteTarget::Thread) {

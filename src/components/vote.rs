@@ -19,6 +19,9 @@ pub struct VoteProps {
     /// Called with the state the reader asks for (`true`: vote, `false`: take it back).
     #[prop_or_default]
     pub on_vote: Option<Callback<bool>>,
+    /// A vote is on its way to the server (`aria-busy` until it answers).
+    #[prop_or_default]
+    pub pending: bool,
 }
 
 #[function_component(VoteControl)]
@@ -35,6 +38,7 @@ pub fn vote_control(props: &VoteProps) -> Html {
     };
     let mut button = html! {
         <button type="button" class="caucus-vote" aria-pressed={props.voted.to_string()}
+            aria-busy={props.pending.then_some("true")}
             aria-describedby={props.tally_id.clone()} {onclick}>
             <span class="caucus-vote-arrow" aria-hidden="true">{ "▲" }</span>{ " " }{ lang.phrases().up }
         </button>
