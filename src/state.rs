@@ -379,6 +379,7 @@ mod tests {
             viewer_voted: false,
             signature: None,
             deleted: false,
+            held: false,
         }
     }
 

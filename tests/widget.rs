@@ -87,6 +87,7 @@ fn comment(id: i64, parent_id: Option<i64>, author: &str, votes: u64) -> Comment
         viewer_voted: false,
         signature: None,
         deleted: false,
+        held: false,
     }
 }
 

@@ -257,6 +257,7 @@ mod tests {
             viewer_voted: false,
             signature: None,
             deleted: false,
+            held: false,
         }
     }
 

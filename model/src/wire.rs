@@ -52,6 +52,14 @@ pub struct Comment {
     /// so its replies keep their place in the tree.
     #[serde(default)]
     pub deleted: bool,
+    /// Waiting for the site owner's approval (`--moderation`): only its author's browser is
+    /// shown it, and the widget marks it "awaiting approval". Absent on the wire when false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub held: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 /// `GET /api/threads/{slug}`: a thread and all of its comments, as a flat list.
@@ -155,6 +163,7 @@ mod tests {
                 viewer_voted: true,
                 signature: Some("bygorry".into()),
                 deleted: false,
+                held: false,
             }],
         };
         let json = serde_json::to_value(&response).unwrap();
@@ -175,6 +184,8 @@ mod tests {
         }
         assert!(comment["parent_id"].is_null());
         assert!(comment["avatar"].is_null());
+        // Only a held comment says so: older widgets never see the field.
+        assert!(comment.get("held").is_none());
         for key in ["slug", "title", "url", "votes", "viewer_voted"] {
             assert!(json["thread"].get(key).is_some(), "thread lacks {key}");
         }

@@ -2,8 +2,8 @@
 //!
 //! | method | path                           | what                                          |
 //! |--------|--------------------------------|-----------------------------------------------|
-//! | GET    | `/api/threads/{slug}`          | a thread and its comments; `?sort=oldest`, `newest`, `top`; with `X-Caucus-Voter`, `viewer_voted` is filled |
-//! | POST   | `/api/threads/{slug}/comments` | a new comment (the thread is created on its first) → 201 `{comment, edit_token}` |
+//! | GET    | `/api/threads/{slug}`          | a thread and its comments; `?sort=oldest`, `newest`, `top`; with `X-Caucus-Voter`, `viewer_voted` is filled and that voter's held comments are included |
+//! | POST   | `/api/threads/{slug}/comments` | a new comment (the thread is created on its first) → 201 `{comment, edit_token}`; `X-Caucus-Voter` names its author; with `--moderation` it may be held |
 //! | PUT    | `/api/threads/{slug}/vote`     | vote for the page itself (creates the thread if absent) → `{votes, viewer_voted}` |
 //! | DELETE | `/api/threads/{slug}/vote`     | take that vote back (never creates the thread) |
 //! | PATCH  | `/api/comments/{id}`           | edit: `X-Caucus-Edit-Token`, within 15 minutes → the comment |
@@ -12,6 +12,7 @@
 //! | DELETE | `/api/comments/{id}/vote`      | take that vote back                           |
 //! | POST   | `/api/voters`                  | a new anonymous voter token → 201 `{voter}`   |
 //! | GET    | `/api/counts?slug=a&slug=b`    | comments per thread, `{"a": 12, "b": 0}`; at most 100 slugs |
+//! | any    | `/api/admin/...`               | moderation, behind the admin secret: see [`admin`] |
 //! | any    | any other `/api/...`           | 404 `not_found`, JSON                         |
 //! | OPTIONS| `/api/...`                     | CORS preflight                                |
 //! | GET    | `/widget/{file}`               | the widget's files from `--assets`, loadable cross-origin |
@@ -26,7 +27,8 @@
 //! `origin_not_allowed`), then the request body (JSON only, at most 64 KB: 415, 413, and
 //! 400/422 for JSON that is malformed or has unknown or mistyped fields), the fields
 //! ([`crate::submission`], 422), the voter token (401) where one is needed, the rate limit of
-//! the client's network ([`crate::abuse`], 429 with `Retry-After`), the edit token and window
+//! the client's network ([`crate::abuse`], 429 with `Retry-After`) after the admin's blocks
+//! (403 `blocked`), the edit token and window
 //! (401/403) for edits and deletes, and finally the database, where each write is one
 //! transaction. A write that fails a check changes nothing.
 //! Votes are idempotent: `PUT` twice is one vote, `DELETE` twice is none.
@@ -85,6 +87,9 @@ use crate::error::AppError;
 use crate::store::{Ballot, CommentEditRow, NewCommentRow, VoteRow};
 use crate::submission::{check_edit, check_new_comment, CheckedComment};
 use crate::tokens::{edit_token_matches, new_edit_token, VoterId};
+mod admin;
+
+use crate::moderation::Moderation;
 use crate::{demo, store, AppState};
 
 /// The anonymous voter a request speaks for (a token from `POST /api/voters`).
@@ -113,6 +118,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/voters", post(new_voter))
         // The site owner's side: counts for index pages.
         .route("/api/counts", get(comment_counts))
+        // The site owner's side: moderation (`routes::admin`).
+        .merge(admin::routes())
         // Must come after the routes it is for: axum applies it to the routes that exist now.
         .method_not_allowed_fallback(method_not_allowed)
         // Everything else under /api is a JSON 404 with CORS headers, so the widget can read it.
@@ -355,10 +362,11 @@ async fn post_to_thread(
     State(state): State<AppState>,
     Client(network): Client,
     path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
     body: Result<Json<NewComment>, JsonRejection>,
 ) -> Result<(StatusCode, Json<CreatedComment>), AppError> {
     match ThreadWrite::parse(path)? {
-        ThreadWrite::Comments(slug) => post_comment(state, network, slug, body).await,
+        ThreadWrite::Comments(slug) => post_comment(state, network, slug, &headers, body).await,
         other => Err(other.wrong_method()),
     }
 }
@@ -389,15 +397,22 @@ async fn delete_from_thread(
 
 /// `POST /api/threads/{slug}/comments`. The thread is created with its first comment, in the
 /// same transaction: a comment refused (say, for its parent) leaves no empty thread behind.
+///
+/// The author's voter token (`X-Caucus-Voter`, optional) is stored with the comment as the
+/// author's identity: it shows them their own held comment, and the admin can block it. With
+/// `--moderation`, the comment may be held ([`crate::moderation`]).
 async fn post_comment(
     state: AppState,
     network: Network,
     slug: String,
+    headers: &HeaderMap,
     body: Result<Json<NewComment>, JsonRejection>,
 ) -> Result<(StatusCode, Json<CreatedComment>), AppError> {
     let Json(new) = body.map_err(json_error)?;
     let honeypot = new.website.as_deref().is_some_and(|w| !w.trim().is_empty());
     let checked = check_new_comment(new)?;
+    let voter = optional_voter(&state, headers);
+    let network_hash = refuse_blocked(&state, voter.as_ref(), network).await?;
     limit(&state, Action::Comment, network, "comments")?;
     let edit = new_edit_token()?;
     let now = store::now();
@@ -409,8 +424,23 @@ async fn post_comment(
     let _turn = state.write_turn.lock().await;
     let mut tx = state.pool.begin().await?;
     let thread_id = store::ensure_thread(&mut tx, &slug, &now).await?;
+    let author_voter = voter.as_ref().map(VoterId::as_str);
     if let Some(parent_id) = checked.parent_id {
         match store::parent(&mut tx, parent_id).await? {
+            // A held comment is not there for anyone but its author, so neither are replies
+            // to it.
+            Some(parent)
+                if parent.held
+                    && (author_voter.is_none() || parent.voter.as_deref() != author_voter) =>
+            {
+                return Err(AppError::unprocessable(
+                    "parent_not_found",
+                    format!(
+                        "There is no comment {parent_id} in this thread to reply to. It may \
+                         have been deleted."
+                    ),
+                ));
+            }
             Some(parent) if parent.thread_id == thread_id && !parent.deleted => {}
             Some(parent) if parent.thread_id == thread_id => {
                 return Err(AppError::unprocessable(
@@ -430,6 +460,13 @@ async fn post_comment(
             }
         }
     }
+    let held = match state.moderation {
+        Moderation::Off => false,
+        Moderation::All => true,
+        Moderation::FirstPost => {
+            !store::is_known_author(&mut tx, author_voter, &network_hash).await?
+        }
+    };
     let id = store::insert_comment(
         &mut tx,
         &NewCommentRow {
@@ -443,6 +480,9 @@ async fn post_comment(
             signature: checked.signature.as_deref(),
             created_at: &now,
             edit_token_hash: Some(&edit.hash),
+            held,
+            voter: author_voter,
+            network: Some(&network_hash),
         },
     )
     .await?;
@@ -474,6 +514,7 @@ fn decoy(checked: CheckedComment, created_at: String, edit_token: String) -> Cre
             viewer_voted: false,
             signature: checked.signature,
             deleted: false,
+            held: false,
         },
         edit_token,
     }
@@ -506,9 +547,10 @@ async fn edit_comment(
     let token = edit_token(&headers)?;
     let Json(edit) = body.map_err(json_error)?;
     let checked = check_edit(edit)?;
+    let voter = optional_voter(&state, &headers);
+    refuse_blocked(&state, voter.as_ref(), network).await?;
     limit(&state, Action::Comment, network, "comments")?;
     let token_hash = authorize_edit(&state, id, token).await?;
-    let voter = optional_voter(&state, &headers);
 
     let _turn = state.write_turn.lock().await;
     let mut tx = state.pool.begin().await?;
@@ -540,11 +582,13 @@ async fn edit_comment(
 /// also removes the placeholders above it that it alone was keeping.
 async fn delete_comment(
     State(state): State<AppState>,
+    Client(network): Client,
     id: Result<Path<CommentId>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let id = comment_id(id)?;
     let token = edit_token(&headers)?;
+    refuse_blocked(&state, optional_voter(&state, &headers).as_ref(), network).await?;
     let token_hash = authorize_edit(&state, id, token).await?;
 
     let _turn = state.write_turn.lock().await;
@@ -699,6 +743,7 @@ async fn vote_for_comment(
 ) -> Result<Json<VoteState>, AppError> {
     let id = comment_id(id)?;
     let voter = voter(&state, &headers)?;
+    refuse_blocked(&state, Some(&voter), network).await?;
     limit(&state, Action::Vote, network, "votes")?;
     let network = state.keys.network_hash(network);
     let now = store::now();
@@ -725,6 +770,7 @@ async fn unvote_comment(
 ) -> Result<Json<VoteState>, AppError> {
     let id = comment_id(id)?;
     let voter = voter(&state, &headers)?;
+    refuse_blocked(&state, Some(&voter), network).await?;
     limit(&state, Action::Vote, network, "votes")?;
 
     let _turn = state.write_turn.lock().await;
@@ -746,6 +792,7 @@ async fn vote_for_thread(
     headers: &HeaderMap,
 ) -> Result<Json<VoteState>, AppError> {
     let voter = voter(&state, headers)?;
+    refuse_blocked(&state, Some(&voter), network).await?;
     limit(&state, Action::Vote, network, "votes")?;
     let network = state.keys.network_hash(network);
     let now = store::now();
@@ -774,6 +821,7 @@ async fn unvote_thread(
     headers: &HeaderMap,
 ) -> Result<Json<VoteState>, AppError> {
     let voter = voter(&state, headers)?;
+    refuse_blocked(&state, Some(&voter), network).await?;
     limit(&state, Action::Vote, network, "votes")?;
 
     let _turn = state.write_turn.lock().await;
@@ -835,6 +883,24 @@ async fn comment_counts(
         counts.entry(slug).or_insert(0);
     }
     Ok(Json(counts))
+}
+
+/// Refuses the writes of a client the admin blocked, by its voter or its network; returns the
+/// network's hash, which the caller may store.
+async fn refuse_blocked(
+    state: &AppState,
+    voter: Option<&VoterId>,
+    network: Network,
+) -> Result<[u8; 16], AppError> {
+    let hash = state.keys.network_hash(network);
+    if store::is_blocked(&state.pool, voter.map(VoterId::as_str), &store::hex(&hash)).await? {
+        return Err(AppError::forbidden(
+            "blocked",
+            "The owner of this site has blocked comments and votes from this browser or \
+             network.",
+        ));
+    }
+    Ok(hash)
 }
 
 /// Counts one `action` against the network's rate limit; `what` names it in the message.
