@@ -3,6 +3,9 @@
 //! Kept apart from the components so every phrase is tested natively, and so the wording of
 //! the origin page ("1 user has voted.", "0 users have voted.") lives in one place.
 
+/// The marker on a comment the site owner has not approved yet, which only its author sees.
+pub const AWAITING_APPROVAL: &str = "awaiting approval";
+
 /// The tally under a vote button, worded as on the origin page.
 pub fn vote_tally(votes: u64) -> String {
     match votes {
