@@ -18,6 +18,7 @@
 //! | GET    | `/widget/{file}`               | the widget's files from `--assets`, loadable cross-origin |
 //! | GET    | `/`                            | the demo page (`--demo`) or a short notice    |
 //! | GET    | `/healthz`                     | `ok`                                          |
+//! | GET    | `/admin`                       | the admin page (and its `admin.js`, `admin.css`); 404 without an admin secret |
 //!
 //! Every error under `/api` is JSON ([`AppError`]); a known path with the wrong method is 405.
 //!
@@ -142,6 +143,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(healthz))
+        .merge(admin::page_routes())
         .method_not_allowed_fallback(method_not_allowed)
         .merge(api)
         .nest_service("/widget", widget)

@@ -523,3 +523,33 @@ async fn admin_writes_from_other_origins_are_refused() {
         .await;
     assert_error(&response, StatusCode::FORBIDDEN, "origin_not_allowed");
 }
+
+#[tokio::test]
+async fn the_admin_page_is_strict_and_off_without_a_secret() {
+    let mut server = moderated(Moderation::Off).await;
+    let page = server.get("/admin").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csp = page.header("content-security-policy");
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(page.header("cache-control"), "no-store");
+    let html = page.text();
+    assert!(html.contains(r#"<script src="/admin/admin.js" defer></script>"#));
+    // No inline script or style: the CSP would refuse them.
+    assert_eq!(html.matches("<script").count(), 1);
+    assert!(!html.contains("<style") && !html.contains("style="));
+    let script = server.get("/admin/admin.js").await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(script.header("content-type").starts_with("text/javascript"));
+    assert!(script.text().contains("/api/admin/"));
+    let css = server.get("/admin/admin.css").await;
+    assert!(css.header("content-type").starts_with("text/css"));
+
+    server.state.admin = None;
+    let off = server.get("/admin").await;
+    assert_eq!(off.status, StatusCode::NOT_FOUND);
+    assert!(off.text().contains("--admin-token-file"));
+}

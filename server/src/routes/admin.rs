@@ -15,14 +15,20 @@
 //! Without a configured secret every one of them is 404 `admin_off`; without the header 401,
 //! with a wrong secret 403. Each action that changes something is logged, in the transaction
 //! that makes the change, so the log never misses one that happened.
+//!
+//! The `/admin` page is server-rendered HTML with one script and one style sheet, both files
+//! served from here (`server/admin/`, compiled in), so it works under a strict CSP: no inline
+//! script or style, nothing from elsewhere, not framed. The script asks for the secret and
+//! calls the API above.
+//!
 //! The browser cannot send the secret from another origin: `Authorization` is not among the
 //! headers CORS allows, and writes pass the origin check like every other write.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use caucus_model::admin::{AdminComment, AdminCommentPage, AdminLogPage, Block, BlockKind};
@@ -51,6 +57,110 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/blocks/{kind}/{target}", delete(remove_block))
         .route("/api/admin/log", get(list_log))
 }
+
+/// The `/admin` page and its two files.
+pub fn page_routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(page))
+        .route("/admin/admin.js", get(script))
+        .route("/admin/admin.css", get(style_sheet))
+}
+
+const SCRIPT: &str = include_str!("../../admin/admin.js");
+const STYLE_SHEET: &str = include_str!("../../admin/admin.css");
+
+/// The page itself never changes with the request: everything on it comes from the API.
+async fn page(State(state): State<AppState>) -> Response {
+    let (status, html) = if state.admin.is_some() {
+        (StatusCode::OK, PAGE)
+    } else {
+        (StatusCode::NOT_FOUND, PAGE_OFF)
+    };
+    with_page_headers((status, Html(html)).into_response())
+}
+
+async fn script() -> Response {
+    let content_type = [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")];
+    with_page_headers((content_type, SCRIPT).into_response())
+}
+
+async fn style_sheet() -> Response {
+    let content_type = [(header::CONTENT_TYPE, "text/css; charset=utf-8")];
+    with_page_headers((content_type, STYLE_SHEET).into_response())
+}
+
+/// A strict policy: the page's own files only (and the empty `data:` icon that spares a
+/// request for `/favicon.ico`), API calls to its own origin, never framed
+/// (clickjacking an approve button), no referrer, nothing cached.
+fn with_page_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+             img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::CACHE_CONTROL, "no-store"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+const PAGE: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Caucus admin</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/admin/admin.css">
+<script src="/admin/admin.js" defer></script>
+</head>
+<body>
+<h1>Caucus admin</h1>
+<p id="status" role="status"></p>
+<form id="signin">
+<label for="secret">Admin secret</label>
+<input id="secret" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+<p>The secret is the one the server was started with (<code>--admin-token-file</code> or
+<code>CAUCUS_ADMIN_TOKEN</code>). It is kept in this tab only.</p>
+</form>
+<main id="console" hidden>
+<p><button type="button" id="signout">Sign out</button></p>
+<fieldset>
+<legend>Show</legend>
+<label><input type="radio" name="view" value="held" checked> held for approval</label>
+<label><input type="radio" name="view" value="recent"> all recent comments</label>
+</fieldset>
+<h2>Comments, newest first</h2>
+<ol id="comments"></ol>
+<p><button type="button" id="more" hidden>Older comments</button></p>
+<h2>Blocked</h2>
+<ul id="blocks"></ul>
+<h2>What the admin did</h2>
+<ul id="log"></ul>
+</main>
+</body>
+</html>
+"#;
+
+const PAGE_OFF: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="robots" content="noindex"><title>Caucus admin</title></head>
+<body>
+<h1>Caucus admin is off</h1>
+<p>This server was started without an admin secret. Start it with
+<code>--admin-token-file PATH</code> (a file holding a secret of at least 16 characters) or the
+environment variable <code>CAUCUS_ADMIN_TOKEN</code> to moderate comments here.</p>
+</body>
+</html>
+"#;
 
 /// A request that presented the admin secret. Extracting it is the check.
 pub struct Admin;
