@@ -8,6 +8,7 @@ use crate::wire::CommentId;
 /// A comment as the admin sees it: everything stored, whatever its state, with where it is
 /// and who wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdminComment {
     pub id: CommentId,
     /// The thread it is in.
@@ -33,6 +34,7 @@ pub struct AdminComment {
 
 /// `GET /api/admin/comments`: a page of comments, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdminCommentPage {
     pub comments: Vec<AdminComment>,
     /// Pass as `before` for the next (older) page; `None` on the last page.
@@ -41,6 +43,7 @@ pub struct AdminCommentPage {
 
 /// What a block stops: the writes of one voter (browser) or of one network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum BlockKind {
     Voter,
@@ -58,6 +61,7 @@ impl BlockKind {
 
 /// `POST /api/admin/blocks` and one entry of `GET /api/admin/blocks`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Block {
     pub kind: BlockKind,
@@ -70,6 +74,7 @@ pub struct Block {
 
 /// One entry of `GET /api/admin/log`: who did what to what, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdminAction {
     pub id: i64,
     /// Always `admin`: there is one admin secret.
@@ -83,6 +88,7 @@ pub struct AdminAction {
 
 /// `GET /api/admin/log`: a page of the log, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdminLogPage {
     pub actions: Vec<AdminAction>,
     pub next_before: Option<i64>,

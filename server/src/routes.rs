@@ -12,6 +12,7 @@
 //! | DELETE | `/api/comments/{id}/vote`      | take that vote back                           |
 //! | POST   | `/api/voters`                  | a new anonymous voter token → 201 `{voter}`   |
 //! | GET    | `/api/counts?slug=a&slug=b`    | comments per thread, `{"a": 12, "b": 0}`; at most 100 slugs |
+//! | GET    | `/api/openapi.json`            | the OpenAPI document of all of this ([`openapi`]) |
 //! | any    | `/api/admin/...`               | moderation, behind the admin secret: see [`admin`] |
 //! | any    | any other `/api/...`           | 404 `not_found`, JSON                         |
 //! | OPTIONS| `/api/...`                     | CORS preflight                                |
@@ -73,8 +74,8 @@ use caucus_model::limits::{
     is_valid_slug, EDIT_WINDOW_SECONDS, MAX_COUNT_SLUGS, MAX_REQUEST_BYTES, MAX_SLUG_CHARS,
 };
 use caucus_model::{
-    Comment, CommentCounts, CommentEdit, CommentId, CreatedComment, NewComment, NewVoter,
-    SortOrder, Thread, ThreadResponse, VoteState,
+    Comment, CommentCounts, CommentEdit, CommentId, CreatedComment, ErrorBody, NewComment,
+    NewVoter, SortOrder, Thread, ThreadResponse, VoteState,
 };
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -89,6 +90,7 @@ use crate::store::{Ballot, CommentEditRow, NewCommentRow, VoteRow};
 use crate::submission::{check_edit, check_new_comment, CheckedComment};
 use crate::tokens::{edit_token_matches, new_edit_token, VoterId};
 mod admin;
+mod openapi;
 
 use crate::moderation::Moderation;
 use crate::{demo, store, AppState};
@@ -119,6 +121,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/voters", post(new_voter))
         // The site owner's side: counts for index pages.
         .route("/api/counts", get(comment_counts))
+        .route("/api/openapi.json", get(openapi::openapi_json))
         // The site owner's side: moderation (`routes::admin`).
         .merge(admin::routes())
         // Must come after the routes it is for: axum applies it to the routes that exist now.
@@ -275,6 +278,9 @@ struct ThreadQuery {
 ///
 /// A voter token that is not valid is ignored here rather than refused: reading must not fail
 /// for an identity problem. The widget learns its token is bad when it votes (401).
+#[utoipa::path(get, path = "/api/threads/{slug}", tag = "threads",
+    params(("slug" = String, Path, description = "The thread; may contain `/`."), ("sort" = Option<SortOrder>, Query, description = "oldest (default), newest or top."), ("X-Caucus-Voter" = Option<String>, Header, description = "The voter token from POST /api/voters.")),
+    responses((status = 200, description = "The thread and its comments; an empty one if nobody wrote in it yet.", body = ThreadResponse), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn read_thread(
     State(state): State<AppState>,
     slug: Result<Path<String>, PathRejection>,
@@ -403,6 +409,9 @@ async fn delete_from_thread(
 /// The author's voter token (`X-Caucus-Voter`, optional) is stored with the comment as the
 /// author's identity: it shows them their own held comment, and the admin can block it. With
 /// `--moderation`, the comment may be held ([`crate::moderation`]).
+#[utoipa::path(post, path = "/api/threads/{slug}/comments", tag = "threads",
+    params(("slug" = String, Path, description = "The thread; may contain `/`."), ("X-Caucus-Voter" = Option<String>, Header, description = "The voter token from POST /api/voters.")), request_body = NewComment,
+    responses((status = 201, description = "Stored (or held for moderation: `comment.held`).", body = CreatedComment), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn post_comment(
     state: AppState,
     network: Network,
@@ -538,6 +547,9 @@ async fn stored_comment(
 }
 
 /// `PATCH /api/comments/{id}`: replaces the subject and the body, within the edit window.
+#[utoipa::path(patch, path = "/api/comments/{id}", tag = "comments",
+    params(("id" = i64, Path, description = "The comment."), ("X-Caucus-Edit-Token" = String, Header, description = "The edit token the comment was posted with.")), request_body = CommentEdit,
+    responses((status = 200, description = "The comment as edited.", body = Comment), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn edit_comment(
     State(state): State<AppState>,
     Client(network): Client,
@@ -582,6 +594,9 @@ async fn edit_comment(
 /// (204); one with replies stays as a placeholder that keeps them in place, returned with 200
 /// (`deleted: true`, no author, subject, body or signature on the wire). Removing a comment
 /// also removes the placeholders above it that it alone was keeping.
+#[utoipa::path(delete, path = "/api/comments/{id}", tag = "comments",
+    params(("id" = i64, Path, description = "The comment."), ("X-Caucus-Edit-Token" = String, Header, description = "The edit token the comment was posted with.")),
+    responses((status = 204, description = "Gone."), (status = 200, description = "The placeholder that keeps its replies.", body = Comment), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn delete_comment(
     State(state): State<AppState>,
     Client(network): Client,
@@ -680,6 +695,8 @@ fn edit_token(headers: &HeaderMap) -> Result<&str, AppError> {
 }
 
 /// `POST /api/voters`: an anonymous voter identity. Nothing is stored: the token is signed.
+#[utoipa::path(post, path = "/api/voters", tag = "votes",
+    responses((status = 201, description = "A new anonymous voter token.", body = NewVoter), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn new_voter(
     State(state): State<AppState>,
     Client(network): Client,
@@ -737,6 +754,9 @@ fn vote_refused(row: &VoteRow) -> AppError {
 }
 
 /// `PUT /api/comments/{id}/vote`.
+#[utoipa::path(put, path = "/api/comments/{id}/vote", tag = "votes",
+    params(("id" = i64, Path, description = "The comment."), ("X-Caucus-Voter" = String, Header, description = "The voter token from POST /api/voters.")),
+    responses((status = 200, description = "The comment's tally with this vote.", body = VoteState), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn vote_for_comment(
     State(state): State<AppState>,
     Client(network): Client,
@@ -764,6 +784,9 @@ async fn vote_for_comment(
 }
 
 /// `DELETE /api/comments/{id}/vote`.
+#[utoipa::path(delete, path = "/api/comments/{id}/vote", tag = "votes",
+    params(("id" = i64, Path, description = "The comment."), ("X-Caucus-Voter" = String, Header, description = "The voter token from POST /api/voters.")),
+    responses((status = 200, description = "The comment's tally without this vote.", body = VoteState), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn unvote_comment(
     State(state): State<AppState>,
     Client(network): Client,
@@ -787,6 +810,9 @@ async fn unvote_comment(
 
 /// `PUT /api/threads/{slug}/vote`. A thread nobody has commented on yet is created by its
 /// first vote: the page's vote button works before any comment exists, as the widget shows it.
+#[utoipa::path(put, path = "/api/threads/{slug}/vote", tag = "votes",
+    params(("slug" = String, Path, description = "The thread; may contain `/`."), ("X-Caucus-Voter" = String, Header, description = "The voter token from POST /api/voters.")),
+    responses((status = 200, description = "The page's tally with this vote.", body = VoteState), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn vote_for_thread(
     state: AppState,
     network: Network,
@@ -816,6 +842,9 @@ async fn vote_for_thread(
 
 /// `DELETE /api/threads/{slug}/vote`. Taking back a vote from a thread that does not exist is
 /// not an error: the answer is the state asked for, no vote, and nothing is created.
+#[utoipa::path(delete, path = "/api/threads/{slug}/vote", tag = "votes",
+    params(("slug" = String, Path, description = "The thread; may contain `/`."), ("X-Caucus-Voter" = String, Header, description = "The voter token from POST /api/voters.")),
+    responses((status = 200, description = "The page's tally without this vote.", body = VoteState), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn unvote_thread(
     state: AppState,
     network: Network,
@@ -842,6 +871,9 @@ async fn unvote_thread(
 
 /// `GET /api/counts?slug=a&slug=b`: one request answers a whole blog index page. The query is
 /// read by hand because the same key repeats; any other key is refused, like an unknown field.
+#[utoipa::path(get, path = "/api/counts", tag = "threads",
+    params(("slug" = Vec<String>, Query, description = "A thread; repeat for more, at most 100.")),
+    responses((status = 200, description = "Comments per slug; 0 for a thread nobody wrote in.", body = CommentCounts), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn comment_counts(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
@@ -997,6 +1029,8 @@ async fn method_not_allowed() -> AppError {
     AppError::method_not_allowed()
 }
 
+#[utoipa::path(get, path = "/", tag = "pages",
+    responses((status = 200, description = "The demo article (`--demo`) or a short notice.", content_type = "text/html", body = String)))]
 async fn home(State(state): State<AppState>) -> Result<Html<String>, AppError> {
     if !state.demo {
         return Ok(Html(NOTICE.to_owned()));
@@ -1019,6 +1053,8 @@ README of the Caucus repository.</p>
 </html>
 ";
 
+#[utoipa::path(get, path = "/healthz", tag = "pages",
+    responses((status = 200, description = "`ok`", content_type = "text/plain", body = String)))]
 async fn healthz() -> impl IntoResponse {
     "ok"
 }

@@ -32,7 +32,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use caucus_model::admin::{AdminComment, AdminCommentPage, AdminLogPage, Block, BlockKind};
-use caucus_model::{CommentEdit, CommentId};
+use caucus_model::{CommentEdit, CommentId, ErrorBody};
 use serde::Deserialize;
 
 use super::{comment_deleted, comment_id, comment_not_found, json_error, shorten};
@@ -70,6 +70,9 @@ const SCRIPT: &str = include_str!("../../admin/admin.js");
 const STYLE_SHEET: &str = include_str!("../../admin/admin.css");
 
 /// The page itself never changes with the request: everything on it comes from the API.
+#[utoipa::path(get, path = "/admin", tag = "pages",
+    responses((status = 200, description = "The admin page.", content_type = "text/html", body = String),
+        (status = 404, description = "No admin secret is configured: a page that says how to set one.", content_type = "text/html", body = String)))]
 async fn page(State(state): State<AppState>) -> Response {
     let (status, html) = if state.admin.is_some() {
         (StatusCode::OK, PAGE)
@@ -79,11 +82,15 @@ async fn page(State(state): State<AppState>) -> Response {
     with_page_headers((status, Html(html)).into_response())
 }
 
+#[utoipa::path(get, path = "/admin/admin.js", tag = "pages",
+    responses((status = 200, description = "The admin page's script.", content_type = "text/javascript", body = String)))]
 async fn script() -> Response {
     let content_type = [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")];
     with_page_headers((content_type, SCRIPT).into_response())
 }
 
+#[utoipa::path(get, path = "/admin/admin.css", tag = "pages",
+    responses((status = 200, description = "The admin page's style sheet.", content_type = "text/css", body = String)))]
 async fn style_sheet() -> Response {
     let content_type = [(header::CONTENT_TYPE, "text/css; charset=utf-8")];
     with_page_headers((content_type, STYLE_SHEET).into_response())
@@ -230,6 +237,11 @@ fn query_error(err: QueryRejection) -> AppError {
 }
 
 /// `GET /api/admin/comments`.
+#[utoipa::path(get, path = "/api/admin/comments", tag = "admin", security(("admin_secret" = [])),
+    params(("held" = Option<bool>, Query, description = "Only the comments held for approval."),
+        ("before" = Option<i64>, Query, description = "Only comments older than this id: `next_before` of the previous page."),
+        ("limit" = Option<i64>, Query, description = "At most this many, 1 to 200; 50 unless given.")),
+    responses((status = 200, description = "A page of comments, newest first.", body = AdminCommentPage), (status = "4XX", description = "Refused: 404 `admin_off` without an admin secret, 401 without the header, 403 with a wrong secret; the body says why.", body = ErrorBody)))]
 async fn list_comments(
     _: Admin,
     State(state): State<AppState>,
@@ -265,6 +277,9 @@ async fn admin_comment(
 
 /// `POST /api/admin/comments/{id}/approve`. Approving a published comment changes nothing
 /// and is not an error: the answer is the state asked for.
+#[utoipa::path(post, path = "/api/admin/comments/{id}/approve", tag = "admin", security(("admin_secret" = [])),
+    params(("id" = i64, Path, description = "The comment.")),
+    responses((status = 200, description = "The comment, published.", body = AdminComment), (status = "4XX", description = "Refused: 404 `admin_off` without an admin secret, 401 without the header, 403 with a wrong secret; the body says why.", body = ErrorBody)))]
 async fn approve_comment(
     _: Admin,
     State(state): State<AppState>,
@@ -285,6 +300,9 @@ async fn approve_comment(
 
 /// `PATCH /api/admin/comments/{id}`: the same checks and rendering as the author's edit,
 /// without the edit window.
+#[utoipa::path(patch, path = "/api/admin/comments/{id}", tag = "admin", security(("admin_secret" = [])),
+    params(("id" = i64, Path, description = "The comment.")), request_body = CommentEdit,
+    responses((status = 200, description = "The comment as edited.", body = AdminComment), (status = "4XX", description = "Refused: 404 `admin_off` without an admin secret, 401 without the header, 403 with a wrong secret; the body says why.", body = ErrorBody)))]
 async fn edit_comment(
     _: Admin,
     State(state): State<AppState>,
@@ -319,6 +337,9 @@ async fn edit_comment(
 }
 
 /// `DELETE /api/admin/comments/{id}`: like the author's delete, for any comment at any time.
+#[utoipa::path(delete, path = "/api/admin/comments/{id}", tag = "admin", security(("admin_secret" = [])),
+    params(("id" = i64, Path, description = "The comment.")),
+    responses((status = 204, description = "Gone."), (status = 200, description = "The placeholder that keeps its replies.", body = AdminComment), (status = "4XX", description = "Refused: 404 `admin_off` without an admin secret, 401 without the header, 403 with a wrong secret; the body says why.", body = ErrorBody)))]
 async fn delete_comment(
     _: Admin,
     State(state): State<AppState>,
@@ -342,6 +363,8 @@ async fn delete_comment(
 }
 
 /// `GET /api/admin/blocks`.
+#[utoipa::path(get, path = "/api/admin/blocks", tag = "admin", security(("admin_secret" = [])),
+    responses((status = 200, description = "Every block, newest first.", body = Vec<Block>), (status = "4XX", description = "Refused: 404 `admin_off` without an admin secret, 401 without the header, 403 with a wrong secret; the body says why.", body = ErrorBody)))]
 async fn list_blocks(
     _: Admin,
     State(state): State<AppState>,
@@ -404,6 +427,9 @@ fn check_target(kind: BlockKind, target: &str) -> Result<(), AppError> {
 }
 
 /// `POST /api/admin/blocks`.
+#[utoipa::path(post, path = "/api/admin/blocks", tag = "admin", security(("admin_secret" = [])),
+    request_body = Block,
+    responses((status = 201, description = "Blocked.", body = Block), (status = 200, description = "It was blocked already.", body = Block), (status = "4XX", description = "Refused: 404 `admin_off` without an admin secret, 401 without the header, 403 with a wrong secret; the body says why.", body = ErrorBody)))]
 async fn add_block(
     _: Admin,
     State(state): State<AppState>,
@@ -435,6 +461,9 @@ async fn add_block(
 }
 
 /// `DELETE /api/admin/blocks/{kind}/{target}`. Lifting a block that is not there is 404.
+#[utoipa::path(delete, path = "/api/admin/blocks/{kind}/{target}", tag = "admin", security(("admin_secret" = [])),
+    params(("kind" = BlockKind, Path, description = "voter or network."), ("target" = String, Path, description = "The voter id or network hash.")),
+    responses((status = 204, description = "The block is lifted."), (status = "4XX", description = "Refused: 404 `admin_off` without an admin secret, 401 without the header, 403 with a wrong secret; the body says why.", body = ErrorBody)))]
 async fn remove_block(
     _: Admin,
     State(state): State<AppState>,
@@ -461,6 +490,10 @@ async fn remove_block(
 }
 
 /// `GET /api/admin/log`.
+#[utoipa::path(get, path = "/api/admin/log", tag = "admin", security(("admin_secret" = [])),
+    params(("before" = Option<i64>, Query, description = "Only entries older than this id."),
+        ("limit" = Option<i64>, Query, description = "At most this many, 1 to 200; 50 unless given.")),
+    responses((status = 200, description = "What the admin did, newest first.", body = AdminLogPage), (status = "4XX", description = "Refused: 404 `admin_off` without an admin secret, 401 without the header, 403 with a wrong secret; the body says why.", body = ErrorBody)))]
 async fn list_log(
     _: Admin,
     State(state): State<AppState>,
