@@ -248,12 +248,24 @@ impl Endpoint {
         Ok(voter)
     }
 
-    /// `POST /api/threads/{slug}/comments`.
+    /// `POST /api/threads/{slug}/comments`, as this browser's voter (asking for a voter token
+    /// first if it has none): the server stores it as the comment's author, so that a comment
+    /// held for moderation is still shown to this browser. Without a token (the server would
+    /// not give one), the comment is posted all the same.
     pub async fn post_comment(&self, comment: &NewComment) -> Result<CreatedComment, ApiError> {
         let url = format!("{}/comments", thread_url(&self.server, &self.slug)?);
         let body =
             serde_json::to_string(comment).map_err(|e| ApiError::Unexpected(e.to_string()))?;
-        let (status, text) = self.call(Method::Post, &url, Some(body), &[]).await?;
+        let voter = match storage::get(&self.voter_key()) {
+            Some(token) => Some(token),
+            None => self.new_voter().await.ok(),
+        };
+        let headers: Vec<(&str, &str)> = voter
+            .as_deref()
+            .map(|token| (VOTER_HEADER, token))
+            .into_iter()
+            .collect();
+        let (status, text) = self.call(Method::Post, &url, Some(body), &headers).await?;
         interpret(status, &text)
     }
 

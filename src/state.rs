@@ -479,6 +479,7 @@ mod tests {
             viewer_voted: false,
             signature: None,
             deleted: false,
+            held: false,
         }
     }
 

@@ -87,6 +87,7 @@ fn comment(id: i64, parent_id: Option<i64>, author: &str, votes: u64) -> Comment
         viewer_voted: false,
         signature: None,
         deleted: false,
+        held: false,
     }
 }
 
@@ -681,4 +682,71 @@ async fn speaks_the_language_asked_for_with_its_plurals_and_direction() {
     // Forms and buttons too.
     assert!(text(&one(&de, "form")).contains("Kommentar (Markdown)"));
     assert_eq!(text(&one(&ru, "[data-caucus-reply]")), "ответить");
+}
+
+#[wasm_bindgen_test]
+async fn a_held_comment_is_marked_for_its_author_who_posts_as_their_voter() {
+    clear_storage();
+    let mut response: ThreadResponse = serde_json::from_str(&fixture()).expect("parses");
+    let mut held = comment(5, None, "me", 0);
+    held.held = true;
+    response.comments.push(held);
+    answer_with(
+        200,
+        "application/json",
+        &serde_json::to_string(&response).expect("serializes"),
+    );
+    route("POST", "/api/voters", 201, r#"{"voter":"v-7"}"#);
+    let mut new = comment(9, None, "Anonymous", 0);
+    new.held = true;
+    route(
+        "POST",
+        "/api/threads/libya/comments",
+        201,
+        &serde_json::to_string(&caucus_model::CreatedComment {
+            comment: new,
+            edit_token: "edit-secret".into(),
+        })
+        .expect("serializes"),
+    );
+    let (host, root) = mount_thread("libya");
+    until("the comments", || {
+        all(&root, "[data-caucus-comment]").len() == 5
+    })
+    .await;
+    assert_eq!(
+        text(&one(&root, "[data-caucus-comment='5'] [data-caucus-held]")),
+        "awaiting approval"
+    );
+    assert!(all(&root, "[data-caucus-comment='4'] [data-caucus-held]").is_empty());
+    // Nobody can vote for it or answer it yet, its author included.
+    assert!(all(&root, "[data-caucus-comment='5'] [data-caucus-vote]").is_empty());
+    assert!(all(&root, "[data-caucus-comment='5'] [data-caucus-reply]").is_empty());
+
+    let form = all(&root, "form[data-caucus-form]")
+        .into_iter()
+        .next()
+        .expect("the thread's form");
+    let textarea = form
+        .query_selector("textarea")
+        .ok()
+        .flatten()
+        .expect("a textarea");
+    type_into(&textarea, "first words");
+    yew::scheduler::flush().await;
+    press(&textarea, "Enter", true);
+    until("the new comment", || {
+        root.query_selector("[data-caucus-comment='9'] [data-caucus-held]")
+            .ok()
+            .flatten()
+            .is_some()
+    })
+    .await;
+    let sent = sent();
+    assert_eq!(sent[0], "POST /api/voters  ");
+    assert!(
+        sent[1].starts_with("POST /api/threads/libya/comments v-7 "),
+        "the comment is posted as this browser's voter: {sent:?}"
+    );
+    host.remove();
 }

@@ -23,6 +23,7 @@ use crate::wire::{Comment, CommentId};
 
 /// How siblings are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum SortOrder {
     /// Oldest first: the conversation as it happened. The default.
@@ -257,6 +258,7 @@ mod tests {
             viewer_voted: false,
             signature: None,
             deleted: false,
+            held: false,
         }
     }
 

@@ -10,6 +10,7 @@ pub type CommentId = i64;
 
 /// A thread: one page's comments, plus the page's own vote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Thread {
     /// The thread's name, chosen by the host page (`data-caucus-thread`).
     pub slug: String,
@@ -25,6 +26,7 @@ pub struct Thread {
 
 /// One comment, as the widget shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Comment {
     pub id: CommentId,
     /// The comment this one answers; `None` at the top level.
@@ -52,11 +54,20 @@ pub struct Comment {
     /// so its replies keep their place in the tree.
     #[serde(default)]
     pub deleted: bool,
+    /// Waiting for the site owner's approval (`--moderation`): only its author's browser is
+    /// shown it, and the widget marks it "awaiting approval". Absent on the wire when false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub held: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
 }
 
 /// `GET /api/threads/{slug}`: a thread and all of its comments, as a flat list.
 /// The widget builds the tree with [`crate::ThreadIndex`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ThreadResponse {
     pub thread: Thread,
     pub comments: Vec<Comment>,
@@ -70,6 +81,7 @@ pub type CommentCounts = std::collections::BTreeMap<String, u64>;
 /// Every error the API returns: a stable machine-readable `error` code and a `message` a person
 /// understands, which the widget shows as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: String,
     pub message: String,
@@ -78,6 +90,7 @@ pub struct ErrorBody {
 /// `POST /api/threads/{slug}/comments`: a new comment. Unknown fields are refused, so a typo in
 /// a client shows up as an error instead of silently dropped data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewComment {
     #[serde(default)]
@@ -99,6 +112,7 @@ pub struct NewComment {
 
 /// `PATCH /api/comments/{id}`: the fields an author may change within the edit window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CommentEdit {
     #[serde(default)]
@@ -110,6 +124,7 @@ pub struct CommentEdit {
 /// `201` answer to a new comment: the comment as stored, and the secret that lets its author
 /// edit or delete it for a short while.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedComment {
     pub comment: Comment,
     pub edit_token: String,
@@ -117,12 +132,14 @@ pub struct CreatedComment {
 
 /// `201` answer to `POST /api/voters`: an anonymous voter identity, kept by the widget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewVoter {
     pub voter: String,
 }
 
 /// Answer to a vote or un-vote: the target's tally after it, and whether this voter is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VoteState {
     pub votes: u64,
     pub viewer_voted: bool,
@@ -155,6 +172,7 @@ mod tests {
                 viewer_voted: true,
                 signature: Some("bygorry".into()),
                 deleted: false,
+                held: false,
             }],
         };
         let json = serde_json::to_value(&response).unwrap();
@@ -175,6 +193,8 @@ mod tests {
         }
         assert!(comment["parent_id"].is_null());
         assert!(comment["avatar"].is_null());
+        // Only a held comment says so: older widgets never see the field.
+        assert!(comment.get("held").is_none());
         for key in ["slug", "title", "url", "votes", "viewer_voted"] {
             assert!(json["thread"].get(key).is_some(), "thread lacks {key}");
         }

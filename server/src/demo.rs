@@ -135,6 +135,9 @@ pub async fn seed(pool: &SqlitePool) -> anyhow::Result<bool> {
                 created_at: &comment.created_at,
                 // Nobody holds a token for the demo's comments.
                 edit_token_hash: None,
+                held: false,
+                voter: None,
+                network: None,
             },
         )
         .await?;

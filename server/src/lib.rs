@@ -13,6 +13,8 @@
 //! - [`abuse`] holds the rate limits and the policy against inflated tallies.
 //! - [`origin`] decides which pages may write (`--allow-origin`).
 //! - `submission` cleans and checks what authors send, before it is stored.
+//! - [`moderation`] holds new comments for approval (`--moderation`) and checks the admin
+//!   secret.
 //! - [`export`] writes every thread as wire JSON (`caucus-server export`).
 //! - [`import`] brings comments over from Disqus, WordPress and Isso (`caucus-server import`).
 //!
@@ -24,6 +26,7 @@ pub mod demo;
 mod error;
 pub mod export;
 pub mod import;
+pub mod moderation;
 pub mod origin;
 pub mod render;
 mod routes;
@@ -38,6 +41,7 @@ use sqlx::SqlitePool;
 use tokio::sync::Mutex;
 
 use abuse::{AbuseLimits, Policy};
+use moderation::{AdminSecret, Moderation};
 use origin::AllowedOrigins;
 use tokens::ServerKeys;
 
@@ -60,6 +64,10 @@ pub struct AppState {
     /// Whether the client's address is the right-most `X-Forwarded-For` entry rather than the
     /// socket's peer (`--trust-forwarded-for`, behind a reverse proxy).
     pub trust_forwarded_for: bool,
+    /// Which new comments wait for approval (`--moderation`).
+    pub moderation: Moderation,
+    /// The admin secret; `None`: the admin API and page are off.
+    pub admin: Option<AdminSecret>,
     keys: Arc<ServerKeys>,
     /// Write transactions take turns here. SQLite allows one writer at a time anyway; queueing
     /// in this fair lock, rather than in SQLite's busy handler (which sleeps and retries, first
@@ -70,7 +78,7 @@ pub struct AppState {
 
 impl AppState {
     /// A server on `pool` with the defaults of the command line: limits on, loopback pages
-    /// and its own origin may write, no proxy trusted, no demo. Loads (on first start,
+    /// and its own origin may write, no proxy trusted, no demo, no moderation, no admin. Loads (on first start,
     /// creates) the server's secrets.
     pub async fn new(pool: SqlitePool, assets: PathBuf) -> anyhow::Result<AppState> {
         let keys = ServerKeys::load(&pool).await?;
@@ -81,6 +89,8 @@ impl AppState {
             abuse: Arc::new(AbuseLimits::new(Policy::default())),
             origins: AllowedOrigins::loopback(),
             trust_forwarded_for: false,
+            moderation: Moderation::Off,
+            admin: None,
             keys: Arc::new(keys),
             write_turn: Arc::new(Mutex::new(())),
         })

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use caucus_server::abuse::AbuseLimits;
+use caucus_server::moderation::{AdminSecret, Moderation};
 use caucus_server::origin::{self, AllowedOrigins};
 use caucus_server::{app, demo, import, open_db, AppState};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -87,6 +88,21 @@ struct Serve {
     /// anyone could then pick their own address.
     #[arg(long)]
     trust_forwarded_for: bool,
+    /// Which new comments wait for the admin's approval before anyone but their author sees
+    /// them: none, those of authors with no published comment yet, or all.
+    #[arg(long, value_enum, default_value_t = ModerationMode::Off)]
+    moderation: ModerationMode,
+    /// A file holding the admin secret (the admin page and /api/admin/). Or set
+    /// CAUCUS_ADMIN_TOKEN. Without either, the admin API is off. At least 16 characters.
+    #[arg(long, value_name = "PATH")]
+    admin_token_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ModerationMode {
+    Off,
+    FirstPost,
+    All,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -163,6 +179,13 @@ async fn serve(cli: Serve) -> anyhow::Result<()> {
             cli.assets.display()
         );
     }
+    let admin = admin_secret(cli.admin_token_file.as_deref())?;
+    if admin.is_none() && cli.moderation != ModerationMode::Off {
+        tracing::warn!(
+            "--moderation holds comments, but without an admin secret (--admin-token-file or \
+             CAUCUS_ADMIN_TOKEN) nobody can approve them"
+        );
+    }
     // Bind first: if the address is taken, the database is not even created.
     let listener = tokio::net::TcpListener::bind(&cli.addr)
         .await
@@ -201,6 +224,12 @@ async fn serve(cli: Serve) -> anyhow::Result<()> {
     }
     state.origins = AllowedOrigins::listed(cli.allow_origin);
     state.trust_forwarded_for = cli.trust_forwarded_for;
+    state.moderation = match cli.moderation {
+        ModerationMode::Off => Moderation::Off,
+        ModerationMode::FirstPost => Moderation::FirstPost,
+        ModerationMode::All => Moderation::All,
+    };
+    state.admin = admin;
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
@@ -210,6 +239,21 @@ async fn serve(cli: Serve) -> anyhow::Result<()> {
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The admin secret from `--admin-token-file`, else from `CAUCUS_ADMIN_TOKEN`; `None` if
+/// neither is given. A file that cannot be read, or a secret too short, stops the start.
+fn admin_secret(file: Option<&Path>) -> anyhow::Result<Option<AdminSecret>> {
+    let text = match file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the admin secret from {}", path.display()))?,
+        None => match std::env::var("CAUCUS_ADMIN_TOKEN") {
+            Ok(text) => text,
+            Err(std::env::VarError::NotPresent) => return Ok(None),
+            Err(err) => anyhow::bail!("CAUCUS_ADMIN_TOKEN: {err}"),
+        },
+    };
+    AdminSecret::new(&text).map(Some)
 }
 
 /// Resolves on Ctrl-C, or SIGTERM (how service managers and containers ask a server to stop).

@@ -2,8 +2,8 @@
 //!
 //! | method | path                           | what                                          |
 //! |--------|--------------------------------|-----------------------------------------------|
-//! | GET    | `/api/threads/{slug}`          | a thread and its comments; `?sort=oldest`, `newest`, `top`; with `X-Caucus-Voter`, `viewer_voted` is filled |
-//! | POST   | `/api/threads/{slug}/comments` | a new comment (the thread is created on its first) → 201 `{comment, edit_token}` |
+//! | GET    | `/api/threads/{slug}`          | a thread and its comments; `?sort=oldest`, `newest`, `top`; with `X-Caucus-Voter`, `viewer_voted` is filled and that voter's held comments are included |
+//! | POST   | `/api/threads/{slug}/comments` | a new comment (the thread is created on its first) → 201 `{comment, edit_token}`; `X-Caucus-Voter` names its author; with `--moderation` it may be held |
 //! | PUT    | `/api/threads/{slug}/vote`     | vote for the page itself (creates the thread if absent) → `{votes, viewer_voted}` |
 //! | DELETE | `/api/threads/{slug}/vote`     | take that vote back (never creates the thread) |
 //! | PATCH  | `/api/comments/{id}`           | edit: `X-Caucus-Edit-Token`, within 15 minutes → the comment |
@@ -12,12 +12,15 @@
 //! | DELETE | `/api/comments/{id}/vote`      | take that vote back                           |
 //! | POST   | `/api/voters`                  | a new anonymous voter token → 201 `{voter}`   |
 //! | GET    | `/api/counts?slug=a&slug=b`    | comments per thread, `{"a": 12, "b": 0}`; at most 100 slugs |
+//! | GET    | `/api/openapi.json`            | the OpenAPI document of all of this ([`openapi`]) |
+//! | any    | `/api/admin/...`               | moderation, behind the admin secret: see [`admin`] |
 //! | any    | any other `/api/...`           | 404 `not_found`, JSON                         |
 //! | OPTIONS| `/api/...`                     | CORS preflight                                |
 //! | GET    | `/widget/{file}`               | the widget's files from `--assets`, loadable cross-origin |
 //! | GET    | `/`                            | the demo page (`--demo`) or a short notice    |
 //! | GET    | `/themes`                      | the widget's theme gallery (`--demo`)         |
 //! | GET    | `/healthz`                     | `ok`                                          |
+//! | GET    | `/admin`                       | the admin page (and its `admin.js`, `admin.css`); 404 without an admin secret |
 //!
 //! Every error under `/api` is JSON ([`AppError`]); a known path with the wrong method is 405.
 //!
@@ -27,7 +30,8 @@
 //! `origin_not_allowed`), then the request body (JSON only, at most 64 KB: 415, 413, and
 //! 400/422 for JSON that is malformed or has unknown or mistyped fields), the fields
 //! ([`crate::submission`], 422), the voter token (401) where one is needed, the rate limit of
-//! the client's network ([`crate::abuse`], 429 with `Retry-After`), the edit token and window
+//! the client's network ([`crate::abuse`], 429 with `Retry-After`) after the admin's blocks
+//! (403 `blocked`), the edit token and window
 //! (401/403) for edits and deletes, and finally the database, where each write is one
 //! transaction. A write that fails a check changes nothing.
 //! Votes are idempotent: `PUT` twice is one vote, `DELETE` twice is none.
@@ -71,8 +75,8 @@ use caucus_model::limits::{
     is_valid_slug, EDIT_WINDOW_SECONDS, MAX_COUNT_SLUGS, MAX_REQUEST_BYTES, MAX_SLUG_CHARS,
 };
 use caucus_model::{
-    Comment, CommentCounts, CommentEdit, CommentId, CreatedComment, NewComment, NewVoter,
-    SortOrder, Thread, ThreadResponse, VoteState,
+    Comment, CommentCounts, CommentEdit, CommentId, CreatedComment, ErrorBody, NewComment,
+    NewVoter, SortOrder, Thread, ThreadResponse, VoteState,
 };
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -87,6 +91,10 @@ use crate::error::AppError;
 use crate::store::{Ballot, CommentEditRow, NewCommentRow, VoteRow};
 use crate::submission::{check_edit, check_new_comment, CheckedComment};
 use crate::tokens::{edit_token_matches, new_edit_token, VoterId};
+mod admin;
+mod openapi;
+
+use crate::moderation::Moderation;
 use crate::{demo, store, AppState};
 
 /// The anonymous voter a request speaks for (a token from `POST /api/voters`).
@@ -115,6 +123,9 @@ pub fn app(state: AppState) -> Router {
         .route("/api/voters", post(new_voter))
         // The site owner's side: counts for index pages.
         .route("/api/counts", get(comment_counts))
+        .route("/api/openapi.json", get(openapi::openapi_json))
+        // The site owner's side: moderation (`routes::admin`).
+        .merge(admin::routes())
         // Must come after the routes it is for: axum applies it to the routes that exist now.
         .method_not_allowed_fallback(method_not_allowed)
         // Everything else under /api is a JSON 404 with CORS headers, so the widget can read it.
@@ -147,6 +158,7 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(home))
         .route("/themes", get(themes))
         .route("/healthz", get(healthz))
+        .merge(admin::page_routes())
         .method_not_allowed_fallback(method_not_allowed)
         .merge(api)
         .nest_service("/widget", widget)
@@ -278,6 +290,9 @@ struct ThreadQuery {
 ///
 /// A voter token that is not valid is ignored here rather than refused: reading must not fail
 /// for an identity problem. The widget learns its token is bad when it votes (401).
+#[utoipa::path(get, path = "/api/threads/{slug}", tag = "threads",
+    params(("slug" = String, Path, description = "The thread; may contain `/`."), ("sort" = Option<SortOrder>, Query, description = "oldest (default), newest or top."), ("X-Caucus-Voter" = Option<String>, Header, description = "The voter token from POST /api/voters.")),
+    responses((status = 200, description = "The thread and its comments; an empty one if nobody wrote in it yet.", body = ThreadResponse), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn read_thread(
     State(state): State<AppState>,
     slug: Result<Path<String>, PathRejection>,
@@ -367,10 +382,11 @@ async fn post_to_thread(
     State(state): State<AppState>,
     Client(network): Client,
     path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
     body: Result<Json<NewComment>, JsonRejection>,
 ) -> Result<(StatusCode, Json<CreatedComment>), AppError> {
     match ThreadWrite::parse(path)? {
-        ThreadWrite::Comments(slug) => post_comment(state, network, slug, body).await,
+        ThreadWrite::Comments(slug) => post_comment(state, network, slug, &headers, body).await,
         other => Err(other.wrong_method()),
     }
 }
@@ -401,15 +417,25 @@ async fn delete_from_thread(
 
 /// `POST /api/threads/{slug}/comments`. The thread is created with its first comment, in the
 /// same transaction: a comment refused (say, for its parent) leaves no empty thread behind.
+///
+/// The author's voter token (`X-Caucus-Voter`, optional) is stored with the comment as the
+/// author's identity: it shows them their own held comment, and the admin can block it. With
+/// `--moderation`, the comment may be held ([`crate::moderation`]).
+#[utoipa::path(post, path = "/api/threads/{slug}/comments", tag = "threads",
+    params(("slug" = String, Path, description = "The thread; may contain `/`."), ("X-Caucus-Voter" = Option<String>, Header, description = "The voter token from POST /api/voters.")), request_body = NewComment,
+    responses((status = 201, description = "Stored (or held for moderation: `comment.held`).", body = CreatedComment), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn post_comment(
     state: AppState,
     network: Network,
     slug: String,
+    headers: &HeaderMap,
     body: Result<Json<NewComment>, JsonRejection>,
 ) -> Result<(StatusCode, Json<CreatedComment>), AppError> {
     let Json(new) = body.map_err(json_error)?;
     let honeypot = new.website.as_deref().is_some_and(|w| !w.trim().is_empty());
     let checked = check_new_comment(new)?;
+    let voter = optional_voter(&state, headers);
+    let network_hash = refuse_blocked(&state, voter.as_ref(), network).await?;
     limit(&state, Action::Comment, network, "comments")?;
     let edit = new_edit_token()?;
     let now = store::now();
@@ -421,8 +447,23 @@ async fn post_comment(
     let _turn = state.write_turn.lock().await;
     let mut tx = state.pool.begin().await?;
     let thread_id = store::ensure_thread(&mut tx, &slug, &now).await?;
+    let author_voter = voter.as_ref().map(VoterId::as_str);
     if let Some(parent_id) = checked.parent_id {
         match store::parent(&mut tx, parent_id).await? {
+            // A held comment is not there for anyone but its author, so neither are replies
+            // to it.
+            Some(parent)
+                if parent.held
+                    && (author_voter.is_none() || parent.voter.as_deref() != author_voter) =>
+            {
+                return Err(AppError::unprocessable(
+                    "parent_not_found",
+                    format!(
+                        "There is no comment {parent_id} in this thread to reply to. It may \
+                         have been deleted."
+                    ),
+                ));
+            }
             Some(parent) if parent.thread_id == thread_id && !parent.deleted => {}
             Some(parent) if parent.thread_id == thread_id => {
                 return Err(AppError::unprocessable(
@@ -442,6 +483,13 @@ async fn post_comment(
             }
         }
     }
+    let held = match state.moderation {
+        Moderation::Off => false,
+        Moderation::All => true,
+        Moderation::FirstPost => {
+            !store::is_known_author(&mut tx, author_voter, &network_hash).await?
+        }
+    };
     let id = store::insert_comment(
         &mut tx,
         &NewCommentRow {
@@ -455,6 +503,9 @@ async fn post_comment(
             signature: checked.signature.as_deref(),
             created_at: &now,
             edit_token_hash: Some(&edit.hash),
+            held,
+            voter: author_voter,
+            network: Some(&network_hash),
         },
     )
     .await?;
@@ -486,6 +537,7 @@ fn decoy(checked: CheckedComment, created_at: String, edit_token: String) -> Cre
             viewer_voted: false,
             signature: checked.signature,
             deleted: false,
+            held: false,
         },
         edit_token,
     }
@@ -507,6 +559,9 @@ async fn stored_comment(
 }
 
 /// `PATCH /api/comments/{id}`: replaces the subject and the body, within the edit window.
+#[utoipa::path(patch, path = "/api/comments/{id}", tag = "comments",
+    params(("id" = i64, Path, description = "The comment."), ("X-Caucus-Edit-Token" = String, Header, description = "The edit token the comment was posted with.")), request_body = CommentEdit,
+    responses((status = 200, description = "The comment as edited.", body = Comment), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn edit_comment(
     State(state): State<AppState>,
     Client(network): Client,
@@ -518,9 +573,10 @@ async fn edit_comment(
     let token = edit_token(&headers)?;
     let Json(edit) = body.map_err(json_error)?;
     let checked = check_edit(edit)?;
+    let voter = optional_voter(&state, &headers);
+    refuse_blocked(&state, voter.as_ref(), network).await?;
     limit(&state, Action::Comment, network, "comments")?;
     let token_hash = authorize_edit(&state, id, token).await?;
-    let voter = optional_voter(&state, &headers);
 
     let _turn = state.write_turn.lock().await;
     let mut tx = state.pool.begin().await?;
@@ -550,13 +606,18 @@ async fn edit_comment(
 /// (204); one with replies stays as a placeholder that keeps them in place, returned with 200
 /// (`deleted: true`, no author, subject, body or signature on the wire). Removing a comment
 /// also removes the placeholders above it that it alone was keeping.
+#[utoipa::path(delete, path = "/api/comments/{id}", tag = "comments",
+    params(("id" = i64, Path, description = "The comment."), ("X-Caucus-Edit-Token" = String, Header, description = "The edit token the comment was posted with.")),
+    responses((status = 204, description = "Gone."), (status = 200, description = "The placeholder that keeps its replies.", body = Comment), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn delete_comment(
     State(state): State<AppState>,
+    Client(network): Client,
     id: Result<Path<CommentId>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let id = comment_id(id)?;
     let token = edit_token(&headers)?;
+    refuse_blocked(&state, optional_voter(&state, &headers).as_ref(), network).await?;
     let token_hash = authorize_edit(&state, id, token).await?;
 
     let _turn = state.write_turn.lock().await;
@@ -646,6 +707,8 @@ fn edit_token(headers: &HeaderMap) -> Result<&str, AppError> {
 }
 
 /// `POST /api/voters`: an anonymous voter identity. Nothing is stored: the token is signed.
+#[utoipa::path(post, path = "/api/voters", tag = "votes",
+    responses((status = 201, description = "A new anonymous voter token.", body = NewVoter), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn new_voter(
     State(state): State<AppState>,
     Client(network): Client,
@@ -703,6 +766,9 @@ fn vote_refused(row: &VoteRow) -> AppError {
 }
 
 /// `PUT /api/comments/{id}/vote`.
+#[utoipa::path(put, path = "/api/comments/{id}/vote", tag = "votes",
+    params(("id" = i64, Path, description = "The comment."), ("X-Caucus-Voter" = String, Header, description = "The voter token from POST /api/voters.")),
+    responses((status = 200, description = "The comment's tally with this vote.", body = VoteState), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn vote_for_comment(
     State(state): State<AppState>,
     Client(network): Client,
@@ -711,6 +777,7 @@ async fn vote_for_comment(
 ) -> Result<Json<VoteState>, AppError> {
     let id = comment_id(id)?;
     let voter = voter(&state, &headers)?;
+    refuse_blocked(&state, Some(&voter), network).await?;
     limit(&state, Action::Vote, network, "votes")?;
     let network = state.keys.network_hash(network);
     let now = store::now();
@@ -729,6 +796,9 @@ async fn vote_for_comment(
 }
 
 /// `DELETE /api/comments/{id}/vote`.
+#[utoipa::path(delete, path = "/api/comments/{id}/vote", tag = "votes",
+    params(("id" = i64, Path, description = "The comment."), ("X-Caucus-Voter" = String, Header, description = "The voter token from POST /api/voters.")),
+    responses((status = 200, description = "The comment's tally without this vote.", body = VoteState), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn unvote_comment(
     State(state): State<AppState>,
     Client(network): Client,
@@ -737,6 +807,7 @@ async fn unvote_comment(
 ) -> Result<Json<VoteState>, AppError> {
     let id = comment_id(id)?;
     let voter = voter(&state, &headers)?;
+    refuse_blocked(&state, Some(&voter), network).await?;
     limit(&state, Action::Vote, network, "votes")?;
 
     let _turn = state.write_turn.lock().await;
@@ -751,6 +822,9 @@ async fn unvote_comment(
 
 /// `PUT /api/threads/{slug}/vote`. A thread nobody has commented on yet is created by its
 /// first vote: the page's vote button works before any comment exists, as the widget shows it.
+#[utoipa::path(put, path = "/api/threads/{slug}/vote", tag = "votes",
+    params(("slug" = String, Path, description = "The thread; may contain `/`."), ("X-Caucus-Voter" = String, Header, description = "The voter token from POST /api/voters.")),
+    responses((status = 200, description = "The page's tally with this vote.", body = VoteState), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn vote_for_thread(
     state: AppState,
     network: Network,
@@ -758,6 +832,7 @@ async fn vote_for_thread(
     headers: &HeaderMap,
 ) -> Result<Json<VoteState>, AppError> {
     let voter = voter(&state, headers)?;
+    refuse_blocked(&state, Some(&voter), network).await?;
     limit(&state, Action::Vote, network, "votes")?;
     let network = state.keys.network_hash(network);
     let now = store::now();
@@ -779,6 +854,9 @@ async fn vote_for_thread(
 
 /// `DELETE /api/threads/{slug}/vote`. Taking back a vote from a thread that does not exist is
 /// not an error: the answer is the state asked for, no vote, and nothing is created.
+#[utoipa::path(delete, path = "/api/threads/{slug}/vote", tag = "votes",
+    params(("slug" = String, Path, description = "The thread; may contain `/`."), ("X-Caucus-Voter" = String, Header, description = "The voter token from POST /api/voters.")),
+    responses((status = 200, description = "The page's tally without this vote.", body = VoteState), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn unvote_thread(
     state: AppState,
     network: Network,
@@ -786,6 +864,7 @@ async fn unvote_thread(
     headers: &HeaderMap,
 ) -> Result<Json<VoteState>, AppError> {
     let voter = voter(&state, headers)?;
+    refuse_blocked(&state, Some(&voter), network).await?;
     limit(&state, Action::Vote, network, "votes")?;
 
     let _turn = state.write_turn.lock().await;
@@ -804,6 +883,9 @@ async fn unvote_thread(
 
 /// `GET /api/counts?slug=a&slug=b`: one request answers a whole blog index page. The query is
 /// read by hand because the same key repeats; any other key is refused, like an unknown field.
+#[utoipa::path(get, path = "/api/counts", tag = "threads",
+    params(("slug" = Vec<String>, Query, description = "A thread; repeat for more, at most 100.")),
+    responses((status = 200, description = "Comments per slug; 0 for a thread nobody wrote in.", body = CommentCounts), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn comment_counts(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
@@ -847,6 +929,24 @@ async fn comment_counts(
         counts.entry(slug).or_insert(0);
     }
     Ok(Json(counts))
+}
+
+/// Refuses the writes of a client the admin blocked, by its voter or its network; returns the
+/// network's hash, which the caller may store.
+async fn refuse_blocked(
+    state: &AppState,
+    voter: Option<&VoterId>,
+    network: Network,
+) -> Result<[u8; 16], AppError> {
+    let hash = state.keys.network_hash(network);
+    if store::is_blocked(&state.pool, voter.map(VoterId::as_str), &store::hex(&hash)).await? {
+        return Err(AppError::forbidden(
+            "blocked",
+            "The owner of this site has blocked comments and votes from this browser or \
+             network.",
+        ));
+    }
+    Ok(hash)
 }
 
 /// Counts one `action` against the network's rate limit; `what` names it in the message.
@@ -941,6 +1041,8 @@ async fn method_not_allowed() -> AppError {
     AppError::method_not_allowed()
 }
 
+#[utoipa::path(get, path = "/", tag = "pages",
+    responses((status = 200, description = "The demo article (`--demo`) or a short notice.", content_type = "text/html", body = String)))]
 async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
     if !state.demo {
         return Ok(Html(NOTICE.to_owned()).into_response());
@@ -976,6 +1078,8 @@ README of the Caucus repository.</p>
 </html>
 ";
 
+#[utoipa::path(get, path = "/healthz", tag = "pages",
+    responses((status = 200, description = "`ok`", content_type = "text/plain", body = String)))]
 async fn healthz() -> impl IntoResponse {
     "ok"
 }

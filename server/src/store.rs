@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
+use caucus_model::admin::{AdminAction, AdminComment, BlockKind};
 use caucus_model::{Comment, CommentId, SortOrder, Thread, VoteState};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{FromRow, SqliteConnection, SqlitePool};
@@ -107,6 +108,8 @@ pub struct CommentRow {
     pub votes: i64,
     /// Whether the voter who asked voted for it; false when nobody in particular asked.
     pub viewer_voted: bool,
+    /// Waiting for approval (`status = 'held'`).
+    pub held: bool,
 }
 
 impl CommentRow {
@@ -124,6 +127,7 @@ impl CommentRow {
             viewer_voted: self.viewer_voted,
             signature: self.signature,
             deleted: self.deleted,
+            held: self.held,
         };
         if comment.deleted {
             // The row keeps what was written (for moderation); the wire keeps only the place
@@ -146,10 +150,11 @@ fn count(votes: i64) -> u64 {
 /// The columns of a [`CommentRow`]; `viewer_voted` needs the voter (or NULL) bound first.
 const COMMENT_COLUMNS: &str = "id, parent_id, author, avatar, subject, body_html, signature, \
      created_at, edited_at, deleted, votes, EXISTS (SELECT 1 FROM comment_votes v \
-     WHERE v.comment_id = comments.id AND v.voter = ?) AS viewer_voted";
+     WHERE v.comment_id = comments.id AND v.voter = ?) AS viewer_voted, status = 'held' AS held";
 
 /// A thread by its slug, with all its comments in `order`; `None` if nobody has written in it.
-/// `viewer_voted` is filled for `voter`. Both are read in one transaction, so the comments
+/// `viewer_voted` is filled for `voter`, and the held comments are those `voter` wrote (nobody
+/// else sees them). Both are read in one transaction, so the comments
 /// belong to the thread row returned.
 pub async fn load_thread(
     pool: &SqlitePool,
@@ -176,11 +181,14 @@ pub async fn load_thread(
         SortOrder::Newest => "created_at DESC, id DESC",
         SortOrder::Top => "votes DESC, created_at ASC, id ASC",
     };
-    let sql =
-        format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE thread_id = ? ORDER BY {order_by}");
+    let sql = format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments WHERE thread_id = ? \
+         AND (status = 'published' OR voter = ?) ORDER BY {order_by}"
+    );
     let comments = sqlx::query_as(&sql)
         .bind(voter)
         .bind(thread.id)
+        .bind(voter)
         .fetch_all(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -277,6 +285,12 @@ pub struct NewCommentRow<'a> {
     pub created_at: &'a str,
     /// SHA-256 of the author's edit token; `None`: nobody may edit it.
     pub edit_token_hash: Option<&'a [u8]>,
+    /// Waits for approval.
+    pub held: bool,
+    /// The author's voter id, if their browser sent a voter token.
+    pub voter: Option<&'a str>,
+    /// The salted hash of the author's network.
+    pub network: Option<&'a [u8]>,
 }
 
 pub async fn insert_comment(
@@ -285,8 +299,8 @@ pub async fn insert_comment(
 ) -> sqlx::Result<CommentId> {
     sqlx::query_scalar(
         "INSERT INTO comments (thread_id, parent_id, author, avatar, subject, body_md, \
-         body_html, signature, created_at, edit_token_hash) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         body_html, signature, created_at, edit_token_hash, status, voter, network) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(comment.thread_id)
     .bind(comment.parent_id)
@@ -298,6 +312,9 @@ pub async fn insert_comment(
     .bind(comment.signature)
     .bind(comment.created_at)
     .bind(comment.edit_token_hash)
+    .bind(if comment.held { "held" } else { "published" })
+    .bind(comment.voter)
+    .bind(comment.network)
     .fetch_one(conn)
     .await
 }
@@ -307,13 +324,17 @@ pub async fn insert_comment(
 pub struct ParentRow {
     pub thread_id: i64,
     pub deleted: bool,
+    pub held: bool,
+    pub voter: Option<String>,
 }
 
 pub async fn parent(conn: &mut SqliteConnection, id: CommentId) -> sqlx::Result<Option<ParentRow>> {
-    sqlx::query_as("SELECT thread_id, deleted FROM comments WHERE id = ?")
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as(
+        "SELECT thread_id, deleted, status = 'held' AS held, voter FROM comments WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
 }
 
 /// What an edit or a delete checks before it writes.
@@ -455,7 +476,8 @@ pub async fn add_comment_vote(
     let inserted = sqlx::query(
         "INSERT INTO comment_votes (comment_id, voter, network, created_at) \
          SELECT ?1, ?2, ?3, ?4 \
-         WHERE EXISTS (SELECT 1 FROM comments WHERE id = ?1 AND deleted = 0) \
+         WHERE EXISTS (SELECT 1 FROM comments WHERE id = ?1 AND deleted = 0 \
+              AND status = 'published') \
          AND (?5 IS NULL OR ?3 IS NULL OR (SELECT COUNT(*) FROM comment_votes \
               WHERE comment_id = ?1 AND network = ?3) < ?5) \
          ON CONFLICT DO NOTHING",
@@ -502,7 +524,8 @@ pub async fn remove_comment_vote(
     Ok(removed)
 }
 
-/// A comment's tally, as `voter` sees it; `None` if there is no such comment.
+/// A comment's tally, as `voter` sees it; `None` if there is no such comment (a held one is
+/// not there yet for voting).
 pub async fn comment_vote(
     conn: &mut SqliteConnection,
     comment_id: CommentId,
@@ -510,7 +533,8 @@ pub async fn comment_vote(
 ) -> sqlx::Result<Option<VoteRow>> {
     sqlx::query_as(
         "SELECT votes, deleted, EXISTS (SELECT 1 FROM comment_votes v \
-         WHERE v.comment_id = c.id AND v.voter = ?) AS viewer_voted FROM comments c WHERE id = ?",
+         WHERE v.comment_id = c.id AND v.voter = ?) AS viewer_voted FROM comments c \
+         WHERE id = ? AND status = 'published'",
     )
     .bind(voter)
     .bind(comment_id)
@@ -592,7 +616,8 @@ pub async fn thread_vote(
     .await
 }
 
-/// How many comments each of `slugs` shows (placeholders of deleted comments do not count),
+/// How many comments each of `slugs` shows (placeholders of deleted comments and held comments
+/// do not count),
 /// for the threads that exist; the caller fills in 0 for the others. Only the number of `?`
 /// depends on the request, never its text.
 pub async fn comment_counts(
@@ -606,6 +631,7 @@ pub async fn comment_counts(
     let sql = format!(
         "SELECT t.slug, COUNT(c.id) FROM threads t \
          LEFT JOIN comments c ON c.thread_id = t.id AND c.deleted = 0 \
+         AND c.status = 'published' \
          WHERE t.slug IN ({marks}) GROUP BY t.id"
     );
     let mut query = sqlx::query_as(&sql);
@@ -730,6 +756,246 @@ pub async fn prune_imported_deleted(conn: &mut SqliteConnection) -> sqlx::Result
         }
         removed += round;
     }
+}
+
+/// Whether the author of a new comment is known: a published comment came from the same
+/// voter or the same network (`--moderation first-post`).
+pub async fn is_known_author(
+    conn: &mut SqliteConnection,
+    voter: Option<&str>,
+    network: &[u8],
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM comments WHERE voter = ? AND status = 'published') \
+         OR EXISTS (SELECT 1 FROM comments WHERE network = ? AND status = 'published')",
+    )
+    .bind(voter)
+    .bind(network)
+    .fetch_one(conn)
+    .await
+}
+
+/// Whether the admin blocked this voter or this network (hex of its hash).
+pub async fn is_blocked(
+    pool: &SqlitePool,
+    voter: Option<&str>,
+    network_hex: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM blocks WHERE (kind = 'voter' AND target = ?) \
+         OR (kind = 'network' AND target = ?))",
+    )
+    .bind(voter)
+    .bind(network_hex)
+    .fetch_one(pool)
+    .await
+}
+
+/// A comment as the admin sees it (`caucus_model::admin::AdminComment`).
+#[derive(Debug, FromRow)]
+pub struct AdminCommentRow {
+    pub id: i64,
+    pub slug: String,
+    pub parent_id: Option<i64>,
+    pub author: String,
+    pub subject: Option<String>,
+    pub body_md: String,
+    pub body_html: String,
+    pub created_at: String,
+    pub edited_at: Option<String>,
+    pub status: String,
+    pub deleted: bool,
+    pub votes: i64,
+    pub voter: Option<String>,
+    pub network: Option<Vec<u8>>,
+}
+
+impl AdminCommentRow {
+    pub fn into_wire(self) -> AdminComment {
+        AdminComment {
+            id: self.id,
+            slug: self.slug,
+            parent_id: self.parent_id,
+            author: self.author,
+            subject: self.subject,
+            body: self.body_md,
+            body_html: self.body_html,
+            created_at: self.created_at,
+            edited_at: self.edited_at,
+            status: self.status,
+            deleted: self.deleted,
+            votes: count(self.votes),
+            voter: self.voter,
+            network: self.network.as_deref().map(hex),
+        }
+    }
+}
+
+/// Lower-case hex, how a network hash is shown to the admin and stored in a block.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+const ADMIN_COLUMNS: &str = "c.id, t.slug, c.parent_id, c.author, c.subject, c.body_md, \
+     c.body_html, c.created_at, c.edited_at, c.status, c.deleted, c.votes, c.voter, c.network \
+     FROM comments c JOIN threads t ON t.id = c.thread_id";
+
+/// Up to `limit` comments of every thread with an id below `before` (all if `None`), newest
+/// first; only the held ones if `held_only`. Ids grow with time, so they page in time order.
+pub async fn admin_comments(
+    pool: &SqlitePool,
+    held_only: bool,
+    before: Option<CommentId>,
+    limit: i64,
+) -> sqlx::Result<Vec<AdminCommentRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {ADMIN_COLUMNS} WHERE (? = 0 OR c.status = 'held') AND (? IS NULL OR c.id < ?) \
+         ORDER BY c.id DESC LIMIT ?"
+    ))
+    .bind(held_only)
+    .bind(before)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn admin_comment(
+    conn: &mut SqliteConnection,
+    id: CommentId,
+) -> sqlx::Result<Option<AdminCommentRow>> {
+    sqlx::query_as(&format!("SELECT {ADMIN_COLUMNS} WHERE c.id = ?"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Publishes a held comment. Returns whether it was held.
+pub async fn approve(conn: &mut SqliteConnection, id: CommentId) -> sqlx::Result<bool> {
+    let approved =
+        sqlx::query("UPDATE comments SET status = 'published' WHERE id = ? AND status = 'held'")
+            .bind(id)
+            .execute(conn)
+            .await?
+            .rows_affected();
+    Ok(approved == 1)
+}
+
+/// The admin's edit: any comment not deleted, at any time. Returns whether it was edited.
+pub async fn admin_edit(
+    conn: &mut SqliteConnection,
+    id: CommentId,
+    edit: &CommentEditRow<'_>,
+) -> sqlx::Result<bool> {
+    let edited = sqlx::query(
+        "UPDATE comments SET subject = ?, body_md = ?, body_html = ?, edited_at = ? \
+         WHERE id = ? AND deleted = 0",
+    )
+    .bind(edit.subject)
+    .bind(edit.body_md)
+    .bind(edit.body_html)
+    .bind(edit.edited_at)
+    .bind(id)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(edited == 1)
+}
+
+/// The admin's delete: marks any comment deleted, like [`mark_deleted`]; the caller prunes.
+pub async fn admin_mark_deleted(conn: &mut SqliteConnection, id: CommentId) -> sqlx::Result<bool> {
+    let marked = sqlx::query("UPDATE comments SET deleted = 1 WHERE id = ? AND deleted = 0")
+        .bind(id)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(marked == 1)
+}
+
+/// Blocks `target`; blocking it again changes nothing. Returns whether it was new.
+pub async fn add_block(
+    conn: &mut SqliteConnection,
+    kind: BlockKind,
+    target: &str,
+    at: &str,
+) -> sqlx::Result<bool> {
+    let added = sqlx::query(
+        "INSERT INTO blocks (kind, target, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(kind.as_str())
+    .bind(target)
+    .bind(at)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(added == 1)
+}
+
+/// Lifts a block. Returns whether there was one.
+pub async fn remove_block(
+    conn: &mut SqliteConnection,
+    kind: BlockKind,
+    target: &str,
+) -> sqlx::Result<bool> {
+    let removed = sqlx::query("DELETE FROM blocks WHERE kind = ? AND target = ?")
+        .bind(kind.as_str())
+        .bind(target)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(removed == 1)
+}
+
+/// Every block, newest first.
+pub async fn blocks(pool: &SqlitePool) -> sqlx::Result<Vec<(String, String, String)>> {
+    sqlx::query_as("SELECT kind, target, created_at FROM blocks ORDER BY created_at DESC, target")
+        .fetch_all(pool)
+        .await
+}
+
+/// Writes one entry of the admin log, in the transaction of the action it records.
+pub async fn log_admin_action(
+    conn: &mut SqliteConnection,
+    action: &str,
+    target: &str,
+    at: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO admin_log (actor, action, target, created_at) VALUES ('admin', ?, ?, ?)",
+    )
+    .bind(action)
+    .bind(target)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Up to `limit` entries of the admin log with an id below `before`, newest first.
+pub async fn admin_log(
+    pool: &SqlitePool,
+    before: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<AdminAction>> {
+    let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, actor, action, target, created_at FROM admin_log \
+         WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
+    )
+    .bind(before)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, actor, action, target, created_at)| AdminAction {
+            id,
+            actor,
+            action,
+            target,
+            created_at,
+        })
+        .collect())
 }
 
 #[cfg(test)]

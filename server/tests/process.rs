@@ -463,3 +463,27 @@ async fn throughput() {
          ({CONNECTIONS} keep-alive connections, WAL, synchronous=FULL)"
     );
 }
+
+/// The admin secret has no default, and one too short to be safe stops the start with one
+/// readable line, before anything is created.
+#[tokio::test]
+async fn a_short_admin_secret_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("admin-token");
+    std::fs::write(&file, "hunter2\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_caucus-server"))
+        .arg("--addr")
+        .arg("127.0.0.1:0")
+        .arg("--db")
+        .arg(dir.path().join("caucus.db"))
+        .arg("--admin-token-file")
+        .arg(&file)
+        .env_remove("CAUCUS_ADMIN_TOKEN")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("at least 16 characters"), "{stderr}");
+    assert!(!dir.path().join("caucus.db").exists());
+}

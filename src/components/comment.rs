@@ -259,14 +259,21 @@ pub fn comment_view(props: &CommentProps) -> Html {
                 if comment.edited_at.is_some() {
                     <span class="caucus-edited">{ p.edited }</span>
                 }
+                // Only its author's browser is shown a held comment: nobody can vote for it
+                // or answer it until the site owner approves it.
+                if comment.held {
+                    <span class="caucus-held" data-caucus-held="">{ p.awaiting_approval }</span>
+                }
                 { slot(collapse) }
             </header>
             { body }
             <footer class="caucus-comment-foot">
-                <VoteControl votes={comment.votes} voted={comment.viewer_voted}
-                    tally_id={format!("caucus-tally-{id}")} on_vote={on_vote}
-                    pending={props.vote_pending} />
-                { reply_button }
+                if !comment.held {
+                    <VoteControl votes={comment.votes} voted={comment.viewer_voted}
+                        tally_id={format!("caucus-tally-{id}")} on_vote={on_vote}
+                        pending={props.vote_pending} />
+                    { reply_button }
+                }
                 { slot(own_controls) }
             </footer>
             { slot(problem) }
