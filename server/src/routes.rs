@@ -1056,9 +1056,17 @@ async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
     Ok(([(header::CONTENT_SECURITY_POLICY, policy)], Html(page)).into_response())
 }
 
+#[utoipa::path(get, path = "/themes", tag = "pages",
+    responses(
+        (status = 200, description = "The theme gallery (`--demo`): the demo thread in light, dark and two custom themes.", content_type = "text/html", body = String),
+        (status = 404, description = "Not a demo server.", body = caucus_model::ErrorBody)))]
 async fn themes(State(state): State<AppState>) -> Result<Html<String>, AppError> {
     if !state.demo {
-        return Err(AppError::not_found());
+        return Err(AppError::new(
+            StatusCode::NOT_FOUND,
+            "demo_off",
+            "The theme gallery is part of the demo: start the server with --demo.",
+        ));
     }
     demo::themes_page().map(Html).map_err(|err| {
         tracing::error!(error = %format!("{err:#}"), "cannot render the theme gallery");

@@ -39,6 +39,7 @@ use super::admin;
         admin::remove_block,
         admin::list_log,
         super::home,
+        super::themes,
         super::healthz,
         admin::page,
         admin::script,
