@@ -18,7 +18,19 @@ wasm-bindgen --target web --no-typescript --out-dir "$OUT" --out-name caucus \
 wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types \
   "$OUT/caucus_bg.wasm" -o "$OUT/caucus_bg.wasm"
-cp embed.js "$OUT/embed.js"
+# embed.js is paid for by every page load: its comments (the documentation, in the source)
+# stay out of the copy that is served. Only whole comment lines and the header block go, so no
+# code can be touched.
+node -e '
+const fs = require("fs");
+const src = fs.readFileSync("embed.js", "utf8");
+const header = src.indexOf("*/") + 2;
+const body = src.slice(header).split("\n")
+  .filter((line) => !/^\s*\/\//.test(line) && line.trim() !== "")
+  .map((line) => line.replace(/^\s+/, ""))
+  .join("\n");
+fs.writeFileSync(process.argv[1], "/*! Caucus embed loader; source and docs: embed.js in the Caucus repository */\n" + body + "\n");
+' "$OUT/embed.js"
 # Compressed once, at the highest levels, for the server to send as they are (ServeDir's
 # precompressed files): brotli 11 is too slow to run per request.
 node -e '
