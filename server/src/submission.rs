@@ -1,13 +1,14 @@
 //! What an author sends, cleaned and checked before anything is stored: new comments and
 //! edits.
 //!
-//! Cleaning comes first, and is silent: control characters cannot be seen, so refusing a
-//! comment for one would leave its author with an error they cannot act on. So:
-//!
-//! - `body` (Markdown): line breaks become `\n` (`\r\n` and lone `\r` included), tabs stay,
-//!   every other control character (NUL, escape, the C1 range, ...) is removed;
-//! - `author`, `subject`, `signature` are single lines: tabs and line breaks become spaces,
-//!   other control characters are removed.
+//! - `body` (Markdown) is cleaned first, silently: line breaks become `\n` (`\r\n` and lone
+//!   `\r` included), tabs stay, every other control character (NUL, escape, the C1 range, ...)
+//!   is removed. It is rendered to HTML, so what matters is the Markdown it means, and a control
+//!   character means nothing there.
+//! - `author`, `subject`, `signature` are text and stay exactly as sent, control characters
+//!   and line breaks included: the widget shows them as text (never HTML, each in its own
+//!   bidi-isolated element), so nothing in them can act, and a reader's name or signature comes
+//!   back byte for byte. Only the whitespace around them goes.
 //!
 //! Then every field is trimmed and checked against [`caucus_model::limits`], counting
 //! characters as a person does (`chars()`), after cleaning and trimming. An empty author is
@@ -116,7 +117,7 @@ fn check_body(body: &str) -> Result<String, AppError> {
     Ok(body.to_owned())
 }
 
-/// A single-line field: `None` when absent or blank once cleaned.
+/// A text field (author, subject, signature), as sent: `None` when absent or blank.
 fn check_line(
     text: Option<&str>,
     max: usize,
@@ -126,8 +127,7 @@ fn check_line(
     let Some(text) = text else {
         return Ok(None);
     };
-    let line = clean_line(text);
-    let line = line.trim();
+    let line = text.trim();
     if line.is_empty() {
         return Ok(None);
     }
@@ -150,17 +150,6 @@ fn clean_text(text: &str) -> String {
     let unix = text.replace("\r\n", "\n").replace('\r', "\n");
     unix.chars()
         .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
-        .collect()
-}
-
-/// One line: whitespace controls become spaces, other control characters go.
-fn clean_line(text: &str) -> String {
-    text.chars()
-        .filter_map(|c| match c {
-            '\n' | '\r' | '\t' => Some(' '),
-            c if c.is_control() => None,
-            c => Some(c),
-        })
         .collect()
 }
 
@@ -209,15 +198,23 @@ mod tests {
     }
 
     #[test]
-    fn control_characters_are_cleaned() {
+    fn bodies_are_cleaned_and_text_fields_kept_as_sent() {
         let checked = check_new_comment(NewComment {
-            author: Some("Ro\0bert\u{7}\tTables".into()),
+            author: Some(" Ro\0bert\u{7}\tTables\u{202e} ".into()),
             subject: Some("line one\r\nline two\u{9b}".into()),
+            signature: Some("When Cicero had finished speaking\nWhen Demosthenes".into()),
             ..comment("a\r\nb\rc\u{0}d\te\u{1b}[31m")
         })
         .unwrap();
-        assert_eq!(checked.author, "Robert Tables");
-        assert_eq!(checked.subject.as_deref(), Some("line one  line two"));
+        assert_eq!(checked.author, "Ro\0bert\u{7}\tTables\u{202e}");
+        assert_eq!(
+            checked.subject.as_deref(),
+            Some("line one\r\nline two\u{9b}")
+        );
+        assert_eq!(
+            checked.signature.as_deref(),
+            Some("When Cicero had finished speaking\nWhen Demosthenes")
+        );
         assert_eq!(checked.body_md, "a\nb\ncd\te[31m");
     }
 
