@@ -106,7 +106,8 @@ pub fn mount(host: &Element, default_server: &str) -> Result<(), JsValue> {
     // A shadow root cannot be attached twice: mounting again (after a panic) reuses it.
     let shadow = match host.shadow_root() {
         Some(shadow) => {
-            shadow.set_inner_html("");
+            // Emptied through the DOM: the widget writes HTML only for sanitized bodies.
+            shadow.replace_children_with_node_0();
             Ok(shadow)
         }
         None => host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)),
