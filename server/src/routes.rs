@@ -718,6 +718,19 @@ async fn new_voter(
     Ok((StatusCode::CREATED, Json(NewVoter { voter })))
 }
 
+/// The voter a vote speaks for, once the checks every vote passes are done: a valid token
+/// (401), not blocked (403), within the network's rate (429).
+async fn admitted_voter(
+    state: &AppState,
+    headers: &HeaderMap,
+    network: Network,
+) -> Result<VoterId, AppError> {
+    let voter = voter(state, headers)?;
+    refuse_blocked(state, Some(&voter), network).await?;
+    limit(state, Action::Vote, network, "votes")?;
+    Ok(voter)
+}
+
 /// The voter a write speaks for: 401 without a valid token.
 fn voter(state: &AppState, headers: &HeaderMap) -> Result<VoterId, AppError> {
     let token = headers.get(VOTER_HEADER).ok_or_else(|| {
@@ -776,9 +789,7 @@ async fn vote_for_comment(
     headers: HeaderMap,
 ) -> Result<Json<VoteState>, AppError> {
     let id = comment_id(id)?;
-    let voter = voter(&state, &headers)?;
-    refuse_blocked(&state, Some(&voter), network).await?;
-    limit(&state, Action::Vote, network, "votes")?;
+    let voter = admitted_voter(&state, &headers, network).await?;
     let network = state.keys.network_hash(network);
     let now = store::now();
 
@@ -806,9 +817,7 @@ async fn unvote_comment(
     headers: HeaderMap,
 ) -> Result<Json<VoteState>, AppError> {
     let id = comment_id(id)?;
-    let voter = voter(&state, &headers)?;
-    refuse_blocked(&state, Some(&voter), network).await?;
-    limit(&state, Action::Vote, network, "votes")?;
+    let voter = admitted_voter(&state, &headers, network).await?;
 
     let _turn = state.write_turn.lock().await;
     let mut tx = state.pool.begin().await?;
@@ -831,9 +840,7 @@ async fn vote_for_thread(
     slug: String,
     headers: &HeaderMap,
 ) -> Result<Json<VoteState>, AppError> {
-    let voter = voter(&state, headers)?;
-    refuse_blocked(&state, Some(&voter), network).await?;
-    limit(&state, Action::Vote, network, "votes")?;
+    let voter = admitted_voter(&state, headers, network).await?;
     let network = state.keys.network_hash(network);
     let now = store::now();
 
@@ -863,9 +870,7 @@ async fn unvote_thread(
     slug: String,
     headers: &HeaderMap,
 ) -> Result<Json<VoteState>, AppError> {
-    let voter = voter(&state, headers)?;
-    refuse_blocked(&state, Some(&voter), network).await?;
-    limit(&state, Action::Vote, network, "votes")?;
+    let voter = admitted_voter(&state, headers, network).await?;
 
     let _turn = state.write_turn.lock().await;
     let mut tx = state.pool.begin().await?;
