@@ -283,7 +283,9 @@ impl ThreadState {
     }
 
     fn load(&mut self, response: ThreadResponse) {
-        let ThreadResponse { thread, comments } = response;
+        let ThreadResponse {
+            thread, comments, ..
+        } = response;
         let comments: HashMap<CommentId, Rc<Comment>> =
             comments.into_iter().map(|c| (c.id, Rc::new(c))).collect();
         self.comments = Rc::new(comments);
@@ -493,6 +495,7 @@ mod tests {
                 viewer_voted: false,
             },
             comments,
+            version: 0,
         }
     }
 

@@ -112,6 +112,7 @@ fn fixture() -> String {
             comment(3, Some(2), "Lookout", 2),
             comment(4, None, "jwa13", 0),
         ],
+        version: 0,
     };
     serde_json::to_string(&response).expect("the fixture serializes")
 }

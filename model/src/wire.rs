@@ -71,6 +71,32 @@ fn is_false(value: &bool) -> bool {
 pub struct ThreadResponse {
     pub thread: Thread,
     pub comments: Vec<Comment>,
+    /// The thread's version when this response was read: it grows with every change to the
+    /// thread (a comment written, edited, deleted or approved, a vote). The widget starts its
+    /// live updates from here (`GET /api/threads/{slug}/events?since=<version>`), so nothing
+    /// written between the read and the subscription is missed. 0 for a thread nobody wrote in.
+    #[serde(default)]
+    pub version: u64,
+}
+
+/// One change to a thread, as `GET /api/threads/{slug}/events` sends it: a Server-Sent Events
+/// stream whose events are `event: change`, `id: <the thread's version after the change>` and
+/// `data: <this, as JSON>`. A client that reconnects (the browser sends `Last-Event-ID`, or the
+/// widget passes `?since=`) is sent every comment that changed since that version in its current
+/// state, so it misses nothing, though several changes to one comment may arrive as one.
+///
+/// Events are the same for every reader: `viewer_voted` is always false and held comments are
+/// never sent (they are their author's alone until approved); a reader keeps their own
+/// `viewer_voted` from the thread they read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ThreadEvent {
+    /// A comment appeared, or changed: edited, deleted (a placeholder with `deleted: true`),
+    /// approved, or its tally moved. A reader who already has it updates it in place.
+    Comment { comment: Comment },
+    /// The thread's own tally moved.
+    ThreadVotes { votes: u64 },
 }
 
 /// `GET /api/counts?slug=a&slug=b`: how many comments each thread shows, by slug, e.g.
@@ -174,6 +200,7 @@ mod tests {
                 deleted: false,
                 held: false,
             }],
+            version: 3,
         };
         let json = serde_json::to_value(&response).unwrap();
         let comment = &json["comments"][0];
@@ -208,5 +235,17 @@ mod tests {
         assert_eq!(ok.body, "x");
         assert!(serde_json::from_str::<NewComment>(r#"{"body":"x","admin":true}"#).is_err());
         assert!(serde_json::from_str::<NewComment>(r#"{"author":"a"}"#).is_err());
+    }
+
+    #[test]
+    fn thread_events_are_tagged_by_type() {
+        let event = ThreadEvent::ThreadVotes { votes: 4 };
+        assert_eq!(
+            serde_json::to_string(&event).unwrap(),
+            r#"{"type":"thread_votes","votes":4}"#
+        );
+        let back: ThreadEvent =
+            serde_json::from_str(r#"{"type":"thread_votes","votes":4}"#).unwrap();
+        assert_eq!(back, event);
     }
 }

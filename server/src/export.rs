@@ -37,6 +37,7 @@ pub async fn export(pool: &SqlitePool, out: &mut impl Write) -> anyhow::Result<(
             let response = ThreadResponse {
                 thread: thread.into_wire(),
                 comments: rows.into_iter().map(|row| row.into_wire()).collect(),
+                version: 0,
             };
             out.write_all(if threads == 0 { b"\n" } else { b",\n" })?;
             serde_json::to_writer(&mut *out, &response)

@@ -322,6 +322,7 @@ async fn read_thread(
         Some((thread, comments)) => ThreadResponse {
             thread: thread.into_wire(),
             comments: comments.into_iter().map(|row| row.into_wire()).collect(),
+            version: 0,
         },
         None => ThreadResponse {
             thread: Thread {
@@ -332,6 +333,7 @@ async fn read_thread(
                 viewer_voted: false,
             },
             comments: Vec::new(),
+            version: 0,
         },
     };
     Ok(Json(response))
