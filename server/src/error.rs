@@ -106,7 +106,14 @@ impl From<sqlx::Error> for AppError {
     /// that says so: the server is fine, retrying later may work. Anything else is a bug or
     /// damage: 500.
     fn from(err: sqlx::Error) -> Self {
-        match unavailable(&err) {
+        AppError::database(&err)
+    }
+}
+
+impl AppError {
+    /// [`From<sqlx::Error>`], for an error that answers several requests (a group of votes).
+    pub fn database(err: &sqlx::Error) -> AppError {
+        match unavailable(err) {
             Some(message) => {
                 tracing::error!(error = %err, "database unavailable");
                 AppError::new(

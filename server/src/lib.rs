@@ -11,6 +11,7 @@
 //! - `error` is the one error type handlers return; it becomes a JSON [`caucus_model::ErrorBody`].
 //! - [`tokens`] signs voter tokens and hashes edit tokens and client networks.
 //! - [`abuse`] holds the rate limits and the policy against inflated tallies.
+//! - `ballots` writes votes in groups, one transaction for all the votes waiting.
 //! - [`origin`] decides which pages may write (`--allow-origin`).
 //! - `submission` cleans and checks what authors send, before it is stored.
 //! - [`moderation`] holds new comments for approval (`--moderation`) and checks the admin
@@ -22,6 +23,7 @@
 //! directly, without a socket.
 
 pub mod abuse;
+mod ballots;
 pub mod demo;
 mod error;
 pub mod export;
@@ -74,6 +76,8 @@ pub struct AppState {
     /// come not first served), keeps a burst of writes from timing out. Other processes on the
     /// same file are still kept apart by SQLite's own lock.
     write_turn: Arc<Mutex<()>>,
+    /// Votes, written in groups (one transaction for all those waiting).
+    ballots: ballots::BallotBox,
 }
 
 impl AppState {
@@ -82,7 +86,9 @@ impl AppState {
     /// creates) the server's secrets.
     pub async fn new(pool: SqlitePool, assets: PathBuf) -> anyhow::Result<AppState> {
         let keys = ServerKeys::load(&pool).await?;
+        let write_turn = Arc::new(Mutex::new(()));
         Ok(AppState {
+            ballots: ballots::BallotBox::start(pool.clone(), write_turn.clone()),
             pool,
             assets,
             demo: false,
@@ -92,7 +98,14 @@ impl AppState {
             moderation: Moderation::Off,
             admin: None,
             keys: Arc::new(keys),
-            write_turn: Arc::new(Mutex::new(())),
+            write_turn,
         })
+    }
+
+    /// Moves the server onto another pool (the same database opened otherwise), with the
+    /// ballot box that writes the votes: a pool assigned by hand would leave it on the old one.
+    pub fn use_pool(&mut self, pool: SqlitePool) {
+        self.ballots = ballots::BallotBox::start(pool.clone(), self.write_turn.clone());
+        self.pool = pool;
     }
 }

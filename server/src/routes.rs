@@ -87,8 +87,9 @@ use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 use crate::abuse::{Action, Network};
+use crate::ballots::{comment_deleted, comment_not_found, OwnedBallot, Vote};
 use crate::error::AppError;
-use crate::store::{Ballot, CommentEditRow, NewCommentRow, VoteRow};
+use crate::store::{CommentEditRow, NewCommentRow};
 use crate::submission::{check_edit, check_new_comment, CheckedComment};
 use crate::tokens::{edit_token_matches, new_edit_token, VoterId};
 mod admin;
@@ -680,22 +681,6 @@ fn comment_id(path: Result<Path<CommentId>, PathRejection>) -> Result<CommentId,
     })
 }
 
-fn comment_not_found(id: CommentId) -> AppError {
-    AppError::new(
-        StatusCode::NOT_FOUND,
-        "comment_not_found",
-        format!("There is no comment {id}. It may have been deleted."),
-    )
-}
-
-fn comment_deleted() -> AppError {
-    AppError::new(
-        StatusCode::CONFLICT,
-        "comment_deleted",
-        "This comment has been deleted.",
-    )
-}
-
 fn edit_token(headers: &HeaderMap) -> Result<&str, AppError> {
     headers
         .get(EDIT_TOKEN_HEADER)
@@ -760,24 +745,13 @@ fn optional_voter(state: &AppState, headers: &HeaderMap) -> Option<VoterId> {
     voter(state, headers).ok()
 }
 
-fn ballot<'a>(state: &AppState, voter: &'a VoterId, network: &'a [u8]) -> Ballot<'a> {
-    Ballot {
-        voter: voter.as_str(),
-        network: Some(network),
+fn owned_ballot(state: &AppState, voter: &VoterId, network: &[u8]) -> OwnedBallot {
+    OwnedBallot {
+        voter: voter.as_str().to_owned(),
+        network: Some(network.to_vec()),
         network_cap: state.abuse.votes_per_network_per_target(),
+        at: store::now(),
     }
-}
-
-/// What a vote that was not counted tells the voter.
-fn vote_refused(row: &VoteRow) -> AppError {
-    if row.deleted {
-        return comment_deleted();
-    }
-    AppError::forbidden(
-        "network_vote_limit",
-        "Too many people on your network have already voted for this, so this vote was not \
-         counted.",
-    )
 }
 
 /// `PUT /api/comments/{id}/vote`.
@@ -793,19 +767,11 @@ async fn vote_for_comment(
     let id = comment_id(id)?;
     let voter = admitted_voter(&state, &headers, network).await?;
     let network = state.keys.network_hash(network);
-    let now = store::now();
-
-    let _turn = state.write_turn.lock().await;
-    let mut tx = state.pool.begin().await?;
-    store::add_comment_vote(&mut tx, id, &ballot(&state, &voter, &network), &now).await?;
-    let Some(row) = store::comment_vote(&mut tx, id, voter.as_str()).await? else {
-        return Err(comment_not_found(id));
+    let vote = Vote::ForComment {
+        id,
+        ballot: owned_ballot(&state, &voter, &network),
     };
-    if !row.viewer_voted {
-        return Err(vote_refused(&row));
-    }
-    tx.commit().await?;
-    Ok(Json(row.into_wire()))
+    Ok(Json(state.ballots.cast(vote).await?))
 }
 
 /// `DELETE /api/comments/{id}/vote`.
@@ -821,14 +787,11 @@ async fn unvote_comment(
     let id = comment_id(id)?;
     let voter = admitted_voter(&state, &headers, network).await?;
 
-    let _turn = state.write_turn.lock().await;
-    let mut tx = state.pool.begin().await?;
-    store::remove_comment_vote(&mut tx, id, voter.as_str()).await?;
-    let Some(row) = store::comment_vote(&mut tx, id, voter.as_str()).await? else {
-        return Err(comment_not_found(id));
+    let vote = Vote::WithdrawFromComment {
+        id,
+        voter: voter.as_str().to_owned(),
     };
-    tx.commit().await?;
-    Ok(Json(row.into_wire()))
+    Ok(Json(state.ballots.cast(vote).await?))
 }
 
 /// `PUT /api/threads/{slug}/vote`. A thread nobody has commented on yet is created by its
@@ -844,21 +807,11 @@ async fn vote_for_thread(
 ) -> Result<Json<VoteState>, AppError> {
     let voter = admitted_voter(&state, headers, network).await?;
     let network = state.keys.network_hash(network);
-    let now = store::now();
-
-    let _turn = state.write_turn.lock().await;
-    let mut tx = state.pool.begin().await?;
-    let thread_id = store::ensure_thread(&mut tx, &slug, &now).await?;
-    store::add_thread_vote(&mut tx, thread_id, &ballot(&state, &voter, &network), &now).await?;
-    let Some(row) = store::thread_vote(&mut tx, &slug, voter.as_str()).await? else {
-        tracing::error!(slug, "a thread created in this transaction is not there");
-        return Err(AppError::internal());
+    let vote = Vote::ForThread {
+        slug,
+        ballot: owned_ballot(&state, &voter, &network),
     };
-    if !row.viewer_voted {
-        return Err(vote_refused(&row));
-    }
-    tx.commit().await?;
-    Ok(Json(row.into_wire()))
+    Ok(Json(state.ballots.cast(vote).await?))
 }
 
 /// `DELETE /api/threads/{slug}/vote`. Taking back a vote from a thread that does not exist is
@@ -874,18 +827,11 @@ async fn unvote_thread(
 ) -> Result<Json<VoteState>, AppError> {
     let voter = admitted_voter(&state, headers, network).await?;
 
-    let _turn = state.write_turn.lock().await;
-    let mut tx = state.pool.begin().await?;
-    store::remove_thread_vote(&mut tx, &slug, voter.as_str()).await?;
-    let state_now = store::thread_vote(&mut tx, &slug, voter.as_str()).await?;
-    tx.commit().await?;
-    Ok(Json(state_now.map_or(
-        VoteState {
-            votes: 0,
-            viewer_voted: false,
-        },
-        VoteRow::into_wire,
-    )))
+    let vote = Vote::WithdrawFromThread {
+        slug,
+        voter: voter.as_str().to_owned(),
+    };
+    Ok(Json(state.ballots.cast(vote).await?))
 }
 
 /// `GET /api/counts?slug=a&slug=b`: one request answers a whole blog index page. The query is

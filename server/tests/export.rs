@@ -103,7 +103,7 @@ async fn the_command_writes_json_to_stdout_and_counts_to_stderr() {
     {
         let pool = caucus_server::open_db(&db).await.unwrap();
         let mut server = TestServer::unlimited().await;
-        server.state.pool = pool.clone();
+        server.state.use_pool(pool.clone());
         server.post_comment("a", json!({"body": "one"})).await;
         pool.close().await;
     }

@@ -501,7 +501,7 @@ async fn a_read_only_database_answers_503_and_reads_still_work() {
             .await
             .unwrap();
     // The keys are loaded already: only the database underneath becomes read-only.
-    stuck.state.pool = read_only;
+    stuck.state.use_pool(read_only);
 
     let response = stuck
         .call(Method::POST, "/api/threads/t/comments")

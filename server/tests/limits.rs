@@ -509,3 +509,77 @@ async fn preflight_still_answers_any_origin() {
         .header("access-control-allow-headers")
         .contains("x-caucus-voter"));
 }
+
+/// Votes are written in groups (one transaction for all those waiting), each in its own
+/// savepoint: in one burst, the votes over a network's cap and those for a comment that does
+/// not exist are refused alone, and every other vote of the same group stands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn refusals_in_a_burst_of_votes_leave_the_others_standing() {
+    let server = Arc::new(TestServer::new().await);
+    let id = server
+        .post_comment("t", json!({"body": "x"}))
+        .await
+        .comment
+        .id;
+    let mut voters = Vec::new();
+    for _ in 0..40 {
+        voters.push(server.new_voter().await);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (n, voter) in voters.into_iter().enumerate() {
+        let server = Arc::clone(&server);
+        // 25 voters on one network (10 may count), 15 on networks of their own; every fifth
+        // also votes for a comment that is not there.
+        let network = if n < 25 {
+            "192.0.2.1".to_owned()
+        } else {
+            format!("198.51.100.{n}")
+        };
+        tasks.spawn(async move {
+            let mut statuses = Vec::new();
+            if n % 5 == 0 {
+                let missing = server
+                    .call(Method::PUT, "/api/comments/999999/vote")
+                    .voter(&voter)
+                    .from(&network)
+                    .send()
+                    .await;
+                statuses.push(("missing", missing.status));
+            }
+            let response = server
+                .call(Method::PUT, &format!("/api/comments/{id}/vote"))
+                .voter(&voter)
+                .from(&network)
+                .send()
+                .await;
+            statuses.push(("real", response.status));
+            statuses
+        });
+    }
+    let (mut counted, mut capped, mut missing) = (0, 0, 0);
+    while let Some(statuses) = tasks.join_next().await {
+        for (what, status) in statuses.unwrap() {
+            match (what, status) {
+                ("real", StatusCode::OK) => counted += 1,
+                ("real", StatusCode::FORBIDDEN) => capped += 1,
+                ("missing", StatusCode::NOT_FOUND) => missing += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+    assert_eq!((counted, capped, missing), (25, 15, 8));
+    assert_eq!(
+        server
+            .count(&format!("SELECT votes FROM comments WHERE id = {id}"))
+            .await,
+        25
+    );
+    assert_eq!(
+        server
+            .count(&format!(
+                "SELECT COUNT(*) FROM comment_votes WHERE comment_id = {id}"
+            ))
+            .await,
+        25
+    );
+}

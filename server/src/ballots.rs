@@ -1,0 +1,218 @@
+//! The ballot box: votes are written in groups, one transaction (and so one `fsync`) for every
+//! vote that arrived while the previous group was being written.
+//!
+//! With `synchronous=FULL` each commit waits for the disk, so one transaction per vote caps a
+//! server at a few hundred to a thousand votes a second, however many clients are waiting.
+//! Here a single task takes every vote waiting in its queue, writes each inside its own
+//! savepoint of one transaction (a vote refused, or one that fails, is rolled back alone and
+//! leaves the others standing), commits once, and only then answers each voter: a vote is
+//! acknowledged only once it is on disk, exactly as before. Under no load a group is one vote
+//! and nothing waits longer than it did.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use caucus_model::{CommentId, VoteState};
+use sqlx::{Acquire, SqliteConnection, SqlitePool};
+use tokio::sync::{mpsc, oneshot, Mutex};
+
+use crate::error::AppError;
+use crate::store::{self, Ballot, VoteRow};
+
+/// The most votes one transaction takes: bounds how long one group keeps other writers (new
+/// comments, the admin) waiting for their turn.
+const MOST_PER_GROUP: usize = 256;
+/// Votes waiting beyond this make their senders wait to be queued (back-pressure), rather than
+/// growing the queue without bound.
+const QUEUE: usize = 4_096;
+
+/// One vote, or one taken back, as the routes hand it over.
+#[derive(Debug)]
+pub enum Vote {
+    ForComment { id: CommentId, ballot: OwnedBallot },
+    ForThread { slug: String, ballot: OwnedBallot },
+    WithdrawFromComment { id: CommentId, voter: String },
+    WithdrawFromThread { slug: String, voter: String },
+}
+
+/// A [`Ballot`] that can wait in a queue.
+#[derive(Debug)]
+pub struct OwnedBallot {
+    pub voter: String,
+    pub network: Option<Vec<u8>>,
+    pub network_cap: Option<u32>,
+    /// When it was cast (the vote row's `created_at`).
+    pub at: String,
+}
+
+impl OwnedBallot {
+    fn borrowed(&self) -> Ballot<'_> {
+        Ballot {
+            voter: &self.voter,
+            network: self.network.as_deref(),
+            network_cap: self.network_cap,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Job {
+    vote: Vote,
+    answer: oneshot::Sender<Result<VoteState, AppError>>,
+}
+
+/// Where the routes cast votes; cheap to clone. Its task ends when the last clone is dropped.
+#[derive(Clone, Debug)]
+pub struct BallotBox {
+    queue: mpsc::Sender<Job>,
+}
+
+impl BallotBox {
+    /// Starts the task that writes the votes, taking `write_turn` (the server's one lock for
+    /// write transactions) for each group.
+    pub fn start(pool: SqlitePool, write_turn: Arc<Mutex<()>>) -> BallotBox {
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        tokio::spawn(count(pool, write_turn, jobs));
+        BallotBox { queue }
+    }
+
+    /// Casts a vote (or takes one back) and waits until it is on disk, or refused.
+    pub async fn cast(&self, vote: Vote) -> Result<VoteState, AppError> {
+        let (answer, answered) = oneshot::channel();
+        if self.queue.send(Job { vote, answer }).await.is_err() {
+            tracing::error!("the ballot box is closed");
+            return Err(AppError::internal());
+        }
+        answered.await.unwrap_or_else(|_| {
+            tracing::error!("the ballot box dropped a vote without an answer");
+            Err(AppError::internal())
+        })
+    }
+}
+
+async fn count(pool: SqlitePool, write_turn: Arc<Mutex<()>>, mut jobs: mpsc::Receiver<Job>) {
+    let mut group = Vec::with_capacity(MOST_PER_GROUP);
+    while let Some(first) = jobs.recv().await {
+        group.push(first);
+        let _turn = write_turn.lock().await;
+        // Whatever arrived while this task waited for its turn joins the group.
+        while group.len() < MOST_PER_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let answers = write_group(&pool, &group).await;
+        drop(_turn);
+        for (job, answer) in group.drain(..).zip(answers) {
+            // A voter who went away meanwhile needs no answer; the vote stands.
+            let _ = job.answer.send(answer);
+        }
+    }
+}
+
+/// Writes one group in one transaction, each vote in a savepoint of its own. Returns one
+/// answer per job, in order.
+async fn write_group(pool: &SqlitePool, group: &[Job]) -> Vec<Result<VoteState, AppError>> {
+    let every = |err: &sqlx::Error| group.iter().map(|_| Err(AppError::database(err))).collect();
+    let mut tx = match pool.begin().await {
+        Ok(tx) => tx,
+        Err(err) => return every(&err),
+    };
+    let mut answers = Vec::with_capacity(group.len());
+    for job in group {
+        let mut savepoint = match (&mut *tx).begin().await {
+            Ok(savepoint) => savepoint,
+            Err(err) => return every(&err),
+        };
+        let answer = apply(&mut savepoint, &job.vote).await;
+        let ended = match answer {
+            Ok(_) => savepoint.commit().await,
+            Err(_) => savepoint.rollback().await,
+        };
+        // The transaction's state is unknown after a failed savepoint: nothing of it stands.
+        if let Err(err) = ended {
+            return every(&err);
+        }
+        answers.push(answer);
+    }
+    match tx.commit().await {
+        Ok(()) => answers,
+        Err(err) => every(&err),
+    }
+}
+
+/// One vote, in the caller's savepoint: `Err` means roll it back.
+async fn apply(conn: &mut SqliteConnection, vote: &Vote) -> Result<VoteState, AppError> {
+    match vote {
+        Vote::ForComment { id, ballot } => {
+            store::add_comment_vote(conn, *id, &ballot.borrowed(), &ballot.at).await?;
+            let Some(row) = store::comment_vote(conn, *id, &ballot.voter).await? else {
+                return Err(comment_not_found(*id));
+            };
+            if !row.viewer_voted {
+                return Err(refused(&row));
+            }
+            Ok(row.into_wire())
+        }
+        Vote::WithdrawFromComment { id, voter } => {
+            store::remove_comment_vote(conn, *id, voter).await?;
+            match store::comment_vote(conn, *id, voter).await? {
+                Some(row) => Ok(row.into_wire()),
+                None => Err(comment_not_found(*id)),
+            }
+        }
+        Vote::ForThread { slug, ballot } => {
+            // A thread nobody has commented on yet is created by its first vote.
+            let thread_id = store::ensure_thread(conn, slug, &ballot.at).await?;
+            store::add_thread_vote(conn, thread_id, &ballot.borrowed(), &ballot.at).await?;
+            let Some(row) = store::thread_vote(conn, slug, &ballot.voter).await? else {
+                tracing::error!(slug, "a thread created in this transaction is not there");
+                return Err(AppError::internal());
+            };
+            if !row.viewer_voted {
+                return Err(refused(&row));
+            }
+            Ok(row.into_wire())
+        }
+        Vote::WithdrawFromThread { slug, voter } => {
+            // Taking back a vote from a thread that does not exist is the state asked for.
+            store::remove_thread_vote(conn, slug, voter).await?;
+            Ok(store::thread_vote(conn, slug, voter).await?.map_or(
+                VoteState {
+                    votes: 0,
+                    viewer_voted: false,
+                },
+                VoteRow::into_wire,
+            ))
+        }
+    }
+}
+
+pub fn comment_not_found(id: CommentId) -> AppError {
+    AppError::new(
+        StatusCode::NOT_FOUND,
+        "comment_not_found",
+        format!("There is no comment {id}. It may have been deleted."),
+    )
+}
+
+pub fn comment_deleted() -> AppError {
+    AppError::new(
+        StatusCode::CONFLICT,
+        "comment_deleted",
+        "This comment has been deleted.",
+    )
+}
+
+/// What a vote that was not counted tells the voter.
+fn refused(row: &VoteRow) -> AppError {
+    if row.deleted {
+        return comment_deleted();
+    }
+    AppError::forbidden(
+        "network_vote_limit",
+        "Too many people on your network have already voted for this, so this vote was not \
+         counted.",
+    )
+}
