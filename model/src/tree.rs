@@ -38,6 +38,15 @@ pub enum SortOrder {
 impl SortOrder {
     pub const ALL: [SortOrder; 3] = [SortOrder::Oldest, SortOrder::Newest, SortOrder::Top];
 
+    /// Which of two comments comes first in this order (the server's `ORDER BY` says the same).
+    pub fn compare(self, a: &Comment, b: &Comment) -> std::cmp::Ordering {
+        match self {
+            SortOrder::Oldest => chronological(a, b),
+            SortOrder::Newest => chronological(b, a),
+            SortOrder::Top => b.votes.cmp(&a.votes).then_with(|| chronological(a, b)),
+        }
+    }
+
     /// The name used in URLs (`?sort=top`) and in storage.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -106,11 +115,7 @@ impl ThreadIndex {
         let mut seen = HashSet::new();
         let mut sorted: Vec<&Comment> =
             comments.into_iter().filter(|c| seen.insert(c.id)).collect();
-        sorted.sort_by(|a, b| match order {
-            SortOrder::Oldest => chronological(a, b),
-            SortOrder::Newest => chronological(b, a),
-            SortOrder::Top => b.votes.cmp(&a.votes).then_with(|| chronological(a, b)),
-        });
+        sorted.sort_by(|a, b| order.compare(a, b));
 
         let mut index = ThreadIndex::default();
         // Pass over the sorted list: each child list comes out already in order.

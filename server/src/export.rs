@@ -35,9 +35,9 @@ pub async fn export(pool: &SqlitePool, out: &mut impl Write) -> anyhow::Result<(
                 continue;
             };
             let response = ThreadResponse {
+                version: u64::try_from(thread.version).unwrap_or(0),
                 thread: thread.into_wire(),
                 comments: rows.into_iter().map(|row| row.into_wire()).collect(),
-                version: 0,
             };
             out.write_all(if threads == 0 { b"\n" } else { b",\n" })?;
             serde_json::to_writer(&mut *out, &response)

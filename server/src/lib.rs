@@ -11,6 +11,7 @@
 //! - `error` is the one error type handlers return; it becomes a JSON [`caucus_model::ErrorBody`].
 //! - [`tokens`] signs voter tokens and hashes edit tokens and client networks.
 //! - [`abuse`] holds the rate limits and the policy against inflated tallies.
+//! - [`reads`] answers thread reads from a cache of each thread's JSON, with `ETag`s.
 //! - `ballots` writes votes in groups, one transaction for all the votes waiting.
 //! - [`origin`] decides which pages may write (`--allow-origin`).
 //! - `submission` cleans and checks what authors send, before it is stored.
@@ -30,6 +31,7 @@ pub mod export;
 pub mod import;
 pub mod moderation;
 pub mod origin;
+pub mod reads;
 pub mod render;
 mod routes;
 mod store;
@@ -78,6 +80,8 @@ pub struct AppState {
     write_turn: Arc<Mutex<()>>,
     /// Votes, written in groups (one transaction for all those waiting).
     ballots: ballots::BallotBox,
+    /// Each thread's JSON as everyone reads it, until its next change.
+    threads: reads::ThreadCache,
 }
 
 impl AppState {
@@ -88,6 +92,7 @@ impl AppState {
         let keys = ServerKeys::load(&pool).await?;
         let write_turn = Arc::new(Mutex::new(()));
         Ok(AppState {
+            threads: reads::ThreadCache::new(keys.database_tag()),
             ballots: ballots::BallotBox::start(pool.clone(), write_turn.clone()),
             pool,
             assets,

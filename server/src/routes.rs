@@ -2,7 +2,7 @@
 //!
 //! | method | path                           | what                                          |
 //! |--------|--------------------------------|-----------------------------------------------|
-//! | GET    | `/api/threads/{slug}`          | a thread and its comments; `?sort=oldest`, `newest`, `top`; with `X-Caucus-Voter`, `viewer_voted` is filled and that voter's held comments are included |
+//! | GET    | `/api/threads/{slug}`          | a thread and its comments; `?sort=oldest`, `newest`, `top`; with `X-Caucus-Voter`, `viewer_voted` is filled and that voter's held comments are included; `ETag`, and 304 on a matching `If-None-Match` ([`crate::reads`]) |
 //! | POST   | `/api/threads/{slug}/comments` | a new comment (the thread is created on its first) → 201 `{comment, edit_token}`; `X-Caucus-Voter` names its author; with `--moderation` it may be held |
 //! | PUT    | `/api/threads/{slug}/vote`     | vote for the page itself (creates the thread if absent) → `{votes, viewer_voted}` |
 //! | DELETE | `/api/threads/{slug}/vote`     | take that vote back (never creates the thread) |
@@ -61,6 +61,7 @@ use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{
     ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, Query, RawQuery, Request, State,
@@ -76,7 +77,7 @@ use caucus_model::limits::{
 };
 use caucus_model::{
     Comment, CommentCounts, CommentEdit, CommentId, CreatedComment, ErrorBody, NewComment,
-    NewVoter, SortOrder, Thread, ThreadResponse, VoteState,
+    NewVoter, SortOrder, ThreadResponse, VoteState,
 };
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -89,6 +90,7 @@ use tower_http::trace::TraceLayer;
 use crate::abuse::{Action, Network};
 use crate::ballots::{comment_deleted, comment_not_found, OwnedBallot, Vote};
 use crate::error::AppError;
+use crate::reads::ThreadRead;
 use crate::store::{CommentEditRow, NewCommentRow};
 use crate::submission::{check_edit, check_new_comment, CheckedComment};
 use crate::tokens::{edit_token_matches, new_edit_token, VoterId};
@@ -292,14 +294,14 @@ struct ThreadQuery {
 /// A voter token that is not valid is ignored here rather than refused: reading must not fail
 /// for an identity problem. The widget learns its token is bad when it votes (401).
 #[utoipa::path(get, path = "/api/threads/{slug}", tag = "threads",
-    params(("slug" = String, Path, description = "The thread; may contain `/`."), ("sort" = Option<SortOrder>, Query, description = "oldest (default), newest or top."), ("X-Caucus-Voter" = Option<String>, Header, description = "The voter token from POST /api/voters.")),
-    responses((status = 200, description = "The thread and its comments; an empty one if nobody wrote in it yet.", body = ThreadResponse), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
+    params(("slug" = String, Path, description = "The thread; may contain `/`."), ("sort" = Option<SortOrder>, Query, description = "oldest (default), newest or top."), ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the copy the reader holds."), ("X-Caucus-Voter" = Option<String>, Header, description = "The voter token from POST /api/voters.")),
+    responses((status = 200, description = "The thread and its comments; an empty one if nobody wrote in it yet. `ETag` names this version of the thread as this reader sees it; `Cache-Control` is `public, max-age=5` without a voter token and `private, no-cache` with one.", body = ThreadResponse), (status = 304, description = "Not modified: the `If-None-Match` sent names the current version."), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn read_thread(
     State(state): State<AppState>,
     slug: Result<Path<String>, PathRejection>,
     query: Result<Query<ThreadQuery>, QueryRejection>,
     headers: HeaderMap,
-) -> Result<Json<ThreadResponse>, AppError> {
+) -> Result<Response, AppError> {
     let slug = thread_slug(slug)?;
     let Query(query) = query.map_err(|err| {
         AppError::bad_request("invalid_query", format!("Invalid query string: {err}."))
@@ -318,26 +320,60 @@ async fn read_thread(
     };
 
     let voter = optional_voter(&state, &headers);
-    let voter = voter.as_ref().map(VoterId::as_str);
-    let response = match store::load_thread(&state.pool, &slug, order, voter).await? {
-        Some((thread, comments)) => ThreadResponse {
-            thread: thread.into_wire(),
-            comments: comments.into_iter().map(|row| row.into_wire()).collect(),
-            version: 0,
-        },
-        None => ThreadResponse {
-            thread: Thread {
-                slug,
-                title: None,
-                url: None,
-                votes: 0,
-                viewer_voted: false,
-            },
-            comments: Vec::new(),
-            version: 0,
-        },
+    let voter = voter
+        .as_ref()
+        .map(|voter| (voter.as_str(), state.keys.voter_tag(voter.as_str())));
+    let read = state
+        .threads
+        .read(
+            &state.pool,
+            &slug,
+            order,
+            voter.as_ref().map(|(id, tag)| (*id, tag.as_str())),
+            |etag| if_none_match(&headers, etag),
+        )
+        .await?;
+    // What only one voter sees is theirs: a shared cache may keep only the public view, and
+    // briefly, since a new comment should reach readers soon. Either way a reader's browser
+    // asks again with `If-None-Match`, which costs one indexed lookup.
+    let cache = if voter.is_some() {
+        "private, no-cache"
+    } else {
+        "public, max-age=5"
     };
-    Ok(Json(response))
+    let (status, etag, body) = match read {
+        ThreadRead::NotModified { etag } => (StatusCode::NOT_MODIFIED, etag, Body::empty()),
+        ThreadRead::Fresh { etag, json } => (StatusCode::OK, etag, Body::from(json)),
+    };
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    if status == StatusCode::OK {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(header::VARY, HeaderValue::from_static(VOTER_HEADER));
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    Ok(response)
+}
+
+/// Whether the request's `If-None-Match` names `etag` (or is `*`). Weak and strong tags are
+/// the same here: a thread's bytes are what its version says, whatever the encoding.
+fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|tag| {
+            let tag = tag.trim();
+            tag.strip_prefix("W/").unwrap_or(tag)
+        })
+        .any(|tag| tag == "*" || tag == etag)
 }
 
 /// The slug of a `GET`, checked.

@@ -79,6 +79,8 @@ pub struct ThreadRow {
     pub votes: i64,
     /// Whether the voter who asked voted for it; false when nobody in particular asked.
     pub viewer_voted: bool,
+    /// How many changes the thread has seen (`migrations/0006_versions.sql`).
+    pub version: i64,
 }
 
 impl ThreadRow {
@@ -163,14 +165,26 @@ pub async fn load_thread(
     voter: Option<&str>,
 ) -> sqlx::Result<Option<(ThreadRow, Vec<CommentRow>)>> {
     let mut tx = pool.begin().await?;
+    let thread = thread_with_comments(&mut tx, slug, order, voter).await?;
+    tx.commit().await?;
+    Ok(thread)
+}
+
+/// [`load_thread`], in the caller's transaction.
+pub async fn thread_with_comments(
+    conn: &mut SqliteConnection,
+    slug: &str,
+    order: SortOrder,
+    voter: Option<&str>,
+) -> sqlx::Result<Option<(ThreadRow, Vec<CommentRow>)>> {
     let thread: Option<ThreadRow> = sqlx::query_as(
         "SELECT id, slug, title, url, votes, EXISTS (SELECT 1 FROM thread_votes v \
-         WHERE v.thread_id = threads.id AND v.voter = ?) AS viewer_voted \
+         WHERE v.thread_id = threads.id AND v.voter = ?) AS viewer_voted, version \
          FROM threads WHERE slug = ?",
     )
     .bind(voter)
     .bind(slug)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await?;
     let Some(thread) = thread else {
         return Ok(None);
@@ -189,10 +203,72 @@ pub async fn load_thread(
         .bind(voter)
         .bind(thread.id)
         .bind(voter)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *conn)
         .await?;
-    tx.commit().await?;
     Ok(Some((thread, comments)))
+}
+
+/// The id and version of the thread `slug`; `None` if nobody has written in it.
+pub async fn thread_version(
+    conn: &mut SqliteConnection,
+    slug: &str,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    sqlx::query_as("SELECT id, version FROM threads WHERE slug = ?")
+        .bind(slug)
+        .fetch_optional(conn)
+        .await
+}
+
+/// What one voter sees of a thread that others do not: their votes, and their comments that
+/// wait for approval.
+#[derive(Debug, Default)]
+pub struct VoterView {
+    pub thread_voted: bool,
+    pub voted: Vec<CommentId>,
+    pub held: Vec<CommentRow>,
+}
+
+impl VoterView {
+    /// Whether the voter sees the thread as everyone does.
+    pub fn is_empty(&self) -> bool {
+        !self.thread_voted && self.voted.is_empty() && self.held.is_empty()
+    }
+}
+
+pub async fn voter_view(
+    conn: &mut SqliteConnection,
+    thread_id: i64,
+    voter: &str,
+) -> sqlx::Result<VoterView> {
+    let thread_voted: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM thread_votes WHERE thread_id = ? AND voter = ?)",
+    )
+    .bind(thread_id)
+    .bind(voter)
+    .fetch_one(&mut *conn)
+    .await?;
+    let voted = sqlx::query_scalar(
+        "SELECT v.comment_id FROM comment_votes v JOIN comments c ON c.id = v.comment_id \
+         WHERE v.voter = ? AND c.thread_id = ?",
+    )
+    .bind(voter)
+    .bind(thread_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let held = sqlx::query_as(&format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments \
+         WHERE voter = ? AND status = 'held' AND thread_id = ?"
+    ))
+    .bind(voter)
+    .bind(voter)
+    .bind(thread_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(VoterView {
+        thread_voted,
+        voted,
+        held,
+    })
 }
 
 /// One comment, as `voter` sees it.

@@ -111,6 +111,23 @@ impl ServerKeys {
         mac
     }
 
+    /// A short name for this database, the same in every server process that uses it: thread
+    /// `ETag`s start with it, so a copy read from one database never matches another's.
+    pub fn database_tag(&self) -> String {
+        let mut mac = keyed(&self.voter_key);
+        mac.update(b"caucus etag v1\0");
+        URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..6])
+    }
+
+    /// A short name for a voter in the `ETag` of what that voter reads: not the id itself,
+    /// which an `ETag` would show to every cache on the way.
+    pub fn voter_tag(&self, voter: &str) -> String {
+        let mut mac = keyed(&self.voter_key);
+        mac.update(b"caucus voter etag v1\0");
+        mac.update(voter.as_bytes());
+        URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..9])
+    }
+
     /// The salted hash a vote stores instead of the client's network.
     pub fn network_hash(&self, network: Network) -> [u8; 16] {
         let mut mac = keyed(&self.network_salt);

@@ -131,7 +131,13 @@ async fn disqus_export() {
         server.count("SELECT COUNT(*) FROM comments").await,
         comments
     );
-    assert_eq!(thread(&server, "2016/07/libya").await, libya);
+    // The same thread; its version may have moved on (the comments deleted in the source
+    // were stored and pruned again), which costs readers one fresh read.
+    let after = thread(&server, "2016/07/libya").await;
+    assert_eq!(
+        (after.thread, after.comments),
+        (libya.thread, libya.comments)
+    );
 }
 
 #[tokio::test]
@@ -208,7 +214,11 @@ async fn wordpress_export() {
         .await
         .unwrap();
     assert_eq!((again.comments, again.already_imported), (0, 6), "{again}");
-    assert_eq!(thread(&server, "2016/07/hello-world").await, hello);
+    let after = thread(&server, "2016/07/hello-world").await;
+    assert_eq!(
+        (after.thread, after.comments),
+        (hello.thread, hello.comments)
+    );
 }
 
 /// An Isso database, made from `fixtures/isso.sql` with Isso's own schema.

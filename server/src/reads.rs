@@ -1,0 +1,255 @@
+//! Thread reads, served from a cache of each thread's JSON that lasts until its next change.
+//!
+//! Reading a thread is the request a comment server answers most, and the same bytes go to
+//! every reader until somebody writes. So each thread's public view (what a reader with no
+//! voter token sees), in each sort order, is kept here serialized, under the thread's
+//! `version` (`migrations/0006_versions.sql`: triggers move it on every change, whoever
+//! makes it, so the cache is right with the admin, imports and other server processes too).
+//! A read asks the database only for the version; when it matches, the stored bytes go out.
+//!
+//! A reader with a voter token sees a little more: their own votes (`viewer_voted`) and their
+//! comments that wait for approval. Those are read per request and laid over a copy of the
+//! public view, only when there is something to lay over.
+//!
+//! The `ETag` of a read names the database, the version, the order and (hashed) the voter, so
+//! a reader whose copy is current gets `304 Not Modified` after one indexed lookup.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use caucus_model::{SortOrder, Thread, ThreadResponse};
+use sqlx::SqlitePool;
+
+use crate::store::{self, VoterView};
+
+/// How many threads (in one order each) the cache keeps, and how many bytes of JSON at most;
+/// past either, the one read longest ago goes.
+const MOST_ENTRIES: usize = 512;
+const MOST_BYTES: usize = 128 * 1024 * 1024;
+
+/// The answer to a read.
+#[derive(Debug)]
+pub enum ThreadRead {
+    /// The reader's copy is current: the `ETag` they sent is this one.
+    NotModified { etag: String },
+    /// The thread as JSON (a [`ThreadResponse`]), and its `ETag`.
+    Fresh { etag: String, json: Bytes },
+}
+
+#[derive(Debug)]
+struct Entry {
+    version: i64,
+    response: Arc<ThreadResponse>,
+    json: Bytes,
+    last_read: u64,
+}
+
+/// The public view of every thread read lately, by slug and order. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ThreadCache {
+    /// The start of every `ETag`: which database the versions count in.
+    database_tag: Arc<str>,
+    entries: Arc<Mutex<Entries>>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    by_thread: HashMap<(String, SortOrder), Entry>,
+    bytes: usize,
+    reads: u64,
+}
+
+impl ThreadCache {
+    pub fn new(database_tag: String) -> ThreadCache {
+        ThreadCache {
+            database_tag: database_tag.into(),
+            entries: Arc::default(),
+        }
+    }
+
+    /// The `ETag` of the thread at `version` in `order`, as `voter_tag` sees it.
+    fn etag(&self, version: i64, order: SortOrder, voter_tag: Option<&str>) -> String {
+        match voter_tag {
+            None => format!("\"{}.{version}.{order}\"", self.database_tag),
+            Some(voter) => format!("\"{}.{version}.{order}.{voter}\"", self.database_tag),
+        }
+    }
+
+    /// Reads the thread `slug` in `order` for `voter` (the voter's id, and its tag for the
+    /// `ETag`): `NotModified` if `current` says the reader holds the `ETag` it would have.
+    /// Everything is read in one transaction, so the version, the comments and the voter's
+    /// view agree.
+    pub async fn read(
+        &self,
+        pool: &SqlitePool,
+        slug: &str,
+        order: SortOrder,
+        voter: Option<(&str, &str)>,
+        current: impl Fn(&str) -> bool,
+    ) -> sqlx::Result<ThreadRead> {
+        let voter_tag = voter.map(|(_, tag)| tag);
+        let mut tx = pool.begin().await?;
+        let Some((thread_id, version)) = store::thread_version(&mut tx, slug).await? else {
+            // Nobody has written in it: an empty thread, version 0, and nothing is stored.
+            let etag = self.etag(0, order, voter_tag);
+            if current(&etag) {
+                return Ok(ThreadRead::NotModified { etag });
+            }
+            let json = serialize(&empty_thread(slug));
+            return Ok(ThreadRead::Fresh { etag, json });
+        };
+        let etag = self.etag(version, order, voter_tag);
+        if current(&etag) {
+            return Ok(ThreadRead::NotModified { etag });
+        }
+        let (response, json) = match self.cached(slug, order, version) {
+            Some(hit) => hit,
+            None => {
+                let Some((thread, comments)) =
+                    store::thread_with_comments(&mut tx, slug, order, None).await?
+                else {
+                    // The version was read in this same transaction: the thread is there.
+                    tracing::error!(slug, "a thread vanished within one read transaction");
+                    return Err(sqlx::Error::RowNotFound);
+                };
+                let response = Arc::new(ThreadResponse {
+                    thread: thread.into_wire(),
+                    comments: comments.into_iter().map(|row| row.into_wire()).collect(),
+                    version: u64::try_from(version).unwrap_or(0),
+                });
+                let json = serialize(&response);
+                self.keep(slug, order, version, &response, &json);
+                (response, json)
+            }
+        };
+        let view = match voter {
+            Some((voter, _)) => store::voter_view(&mut tx, thread_id, voter).await?,
+            None => VoterView::default(),
+        };
+        tx.commit().await?;
+        if view.is_empty() {
+            return Ok(ThreadRead::Fresh { etag, json });
+        }
+        Ok(ThreadRead::Fresh {
+            etag,
+            json: serialize(&as_seen_by(&response, view, order)),
+        })
+    }
+
+    fn cached(
+        &self,
+        slug: &str,
+        order: SortOrder,
+        version: i64,
+    ) -> Option<(Arc<ThreadResponse>, Bytes)> {
+        let mut entries = self.lock();
+        entries.reads += 1;
+        let now = entries.reads;
+        // A lookup by a borrowed pair would need a key type of its own; a slug is short.
+        let entry = entries.by_thread.get_mut(&(slug.to_owned(), order))?;
+        if entry.version != version {
+            return None;
+        }
+        entry.last_read = now;
+        Some((Arc::clone(&entry.response), entry.json.clone()))
+    }
+
+    fn keep(
+        &self,
+        slug: &str,
+        order: SortOrder,
+        version: i64,
+        response: &Arc<ThreadResponse>,
+        json: &Bytes,
+    ) {
+        let mut entries = self.lock();
+        let key = (slug.to_owned(), order);
+        // Two readers that missed at once both store; the newer version wins.
+        if let Some(old) = entries.by_thread.get(&key) {
+            if old.version > version {
+                return;
+            }
+        }
+        if let Some(old) = entries.by_thread.remove(&key) {
+            entries.bytes -= old.json.len();
+        }
+        while !entries.by_thread.is_empty()
+            && (entries.by_thread.len() >= MOST_ENTRIES || entries.bytes + json.len() > MOST_BYTES)
+        {
+            entries.evict_least_recent();
+        }
+        entries.reads += 1;
+        let last_read = entries.reads;
+        entries.bytes += json.len();
+        entries.by_thread.insert(
+            key,
+            Entry {
+                version,
+                response: Arc::clone(response),
+                json: json.clone(),
+                last_read,
+            },
+        );
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        // The map stays consistent whatever a panicking holder was doing (it only ever
+        // inserts or removes whole entries), so a poisoned lock is still usable.
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Entries {
+    fn evict_least_recent(&mut self) {
+        let oldest = self
+            .by_thread
+            .iter()
+            .min_by_key(|(_, entry)| entry.last_read)
+            .map(|(key, _)| key.clone());
+        if let Some(entry) = oldest.and_then(|key| self.by_thread.remove(&key)) {
+            self.bytes -= entry.json.len();
+        }
+    }
+}
+
+/// The public view with the voter's own votes marked and their held comments in their places.
+fn as_seen_by(public: &ThreadResponse, view: VoterView, order: SortOrder) -> ThreadResponse {
+    let mut response = public.clone();
+    response.thread.viewer_voted = view.thread_voted;
+    if !view.voted.is_empty() {
+        let voted: std::collections::HashSet<_> = view.voted.into_iter().collect();
+        for comment in &mut response.comments {
+            comment.viewer_voted = voted.contains(&comment.id);
+        }
+    }
+    if !view.held.is_empty() {
+        response
+            .comments
+            .extend(view.held.into_iter().map(|row| row.into_wire()));
+        // Stable, and the public list is in this order already.
+        response.comments.sort_by(|a, b| order.compare(a, b));
+    }
+    response
+}
+
+fn empty_thread(slug: &str) -> ThreadResponse {
+    ThreadResponse {
+        thread: Thread {
+            slug: slug.to_owned(),
+            title: None,
+            url: None,
+            votes: 0,
+            viewer_voted: false,
+        },
+        comments: Vec::new(),
+        version: 0,
+    }
+}
+
+fn serialize(response: &ThreadResponse) -> Bytes {
+    // Wire types are plain data (strings, numbers, vectors): serializing them cannot fail.
+    Bytes::from(serde_json::to_vec(response).unwrap_or_default())
+}

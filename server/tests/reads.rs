@@ -1,0 +1,290 @@
+//! Thread reads: the version, `ETag` and `304 Not Modified`, the cache headers, and the cache
+//! of each thread's JSON (`caucus_server::reads`), which must never show a reader a stale
+//! thread or another voter's view.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use caucus_model::ThreadResponse;
+use caucus_server::moderation::Moderation;
+use common::{TestResponse, TestServer};
+use serde_json::json;
+
+async fn read(server: &TestServer, uri: &str, voter: Option<&str>) -> TestResponse {
+    let mut call = server.call(Method::GET, uri);
+    if let Some(voter) = voter {
+        call = call.voter(voter);
+    }
+    call.send().await
+}
+
+async fn read_if_none_match(server: &TestServer, uri: &str, etag: &str) -> TestResponse {
+    server
+        .call(Method::GET, uri)
+        .header("if-none-match", etag)
+        .send()
+        .await
+}
+
+#[tokio::test]
+async fn a_current_copy_is_answered_304_and_every_change_moves_the_etag() {
+    let server = TestServer::unlimited().await;
+    let first = server.post_comment("t", json!({"body": "one"})).await;
+
+    let fresh = read(&server, "/api/threads/t", None).await;
+    assert_eq!(fresh.status, StatusCode::OK);
+    let etag = fresh.header("etag").to_owned();
+    let version = fresh.json::<ThreadResponse>().version;
+    assert!(version > 0);
+
+    let same = read_if_none_match(&server, "/api/threads/t", &etag).await;
+    assert_eq!(same.status, StatusCode::NOT_MODIFIED);
+    assert!(same.body.is_empty());
+    assert_eq!(same.header("etag"), etag);
+    // A weak comparison and a list both find it; another tag does not.
+    let weak = format!("\"x\", W/{etag}");
+    assert_eq!(
+        read_if_none_match(&server, "/api/threads/t", &weak)
+            .await
+            .status,
+        StatusCode::NOT_MODIFIED
+    );
+    assert_eq!(
+        read_if_none_match(&server, "/api/threads/t", "\"other\"")
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // A reply, a vote, an edit: each is a new version and a new tag.
+    let mut seen = vec![(etag, version)];
+    server
+        .post_comment("t", json!({"body": "two", "parent_id": first.comment.id}))
+        .await;
+    let voter = server.new_voter().await;
+    let vote = server
+        .call(
+            Method::PUT,
+            &format!("/api/comments/{}/vote", first.comment.id),
+        )
+        .voter(&voter)
+        .send()
+        .await;
+    assert_eq!(vote.status, StatusCode::OK, "{}", vote.text());
+    let after_vote = read(&server, "/api/threads/t", None).await;
+    let edit = server
+        .call(
+            Method::PATCH,
+            &format!("/api/comments/{}", first.comment.id),
+        )
+        .edit_token(&first.edit_token)
+        .json(json!({"body": "one, edited"}))
+        .send()
+        .await;
+    assert_eq!(edit.status, StatusCode::OK, "{}", edit.text());
+    for response in [after_vote, read(&server, "/api/threads/t", None).await] {
+        assert_eq!(response.status, StatusCode::OK);
+        let etag = response.header("etag").to_owned();
+        let version = response.json::<ThreadResponse>().version;
+        let (last_etag, last_version) = seen.last().unwrap();
+        assert!(version > *last_version, "{version} after {last_version}");
+        assert_ne!(&etag, last_etag);
+        // The old tag no longer matches.
+        assert_eq!(
+            read_if_none_match(&server, "/api/threads/t", last_etag)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        seen.push((etag, version));
+    }
+    let last = read(&server, "/api/threads/t", None)
+        .await
+        .json::<ThreadResponse>();
+    assert_eq!(last.comments[0].votes, 1);
+    assert!(last.comments[0].body_html.contains("edited"));
+}
+
+#[tokio::test]
+async fn a_change_made_behind_the_api_is_read_at_once() {
+    // The admin, an import or another server process on the same file write without going
+    // through this process's handlers: the triggers still move the version.
+    let server = TestServer::unlimited().await;
+    let created = server.post_comment("t", json!({"body": "before"})).await;
+    let before = read(&server, "/api/threads/t", None).await;
+    assert!(before.text().contains("before"));
+
+    sqlx::query("UPDATE comments SET body_html = '<p>after</p>' WHERE id = ?")
+        .bind(created.comment.id)
+        .execute(&server.state.pool)
+        .await
+        .unwrap();
+    let after = read(&server, "/api/threads/t", None).await;
+    assert!(after.text().contains("after"), "{}", after.text());
+    assert_ne!(after.header("etag"), before.header("etag"));
+
+    sqlx::query("UPDATE threads SET title = 'A title' WHERE slug = 't'")
+        .execute(&server.state.pool)
+        .await
+        .unwrap();
+    let titled = read(&server, "/api/threads/t", None).await;
+    assert_eq!(
+        titled.json::<ThreadResponse>().thread.title.as_deref(),
+        Some("A title")
+    );
+}
+
+#[tokio::test]
+async fn each_voter_sees_their_own_votes_and_nobody_elses() {
+    let server = TestServer::unlimited().await;
+    let a = server
+        .post_comment("t", json!({"body": "a"}))
+        .await
+        .comment
+        .id;
+    let b = server
+        .post_comment("t", json!({"body": "b"}))
+        .await
+        .comment
+        .id;
+    let alice = server.new_voter().await;
+    let bob = server.new_voter().await;
+    for (voter, id) in [(&alice, a), (&bob, b)] {
+        let vote = server
+            .call(Method::PUT, &format!("/api/comments/{id}/vote"))
+            .voter(voter)
+            .send()
+            .await;
+        assert_eq!(vote.status, StatusCode::OK);
+    }
+    let page_vote = server
+        .call(Method::PUT, "/api/threads/t/vote")
+        .voter(&alice)
+        .send()
+        .await;
+    assert_eq!(page_vote.status, StatusCode::OK);
+
+    let voted = |response: &TestResponse| {
+        let thread: ThreadResponse = response.json();
+        let comments: Vec<(i64, bool, u64)> = thread
+            .comments
+            .iter()
+            .map(|c| (c.id, c.viewer_voted, c.votes))
+            .collect();
+        (thread.thread.viewer_voted, comments)
+    };
+    // Read in turns, so each read after the first comes from the cache.
+    for _ in 0..2 {
+        let anonymous = read(&server, "/api/threads/t", None).await;
+        assert_eq!(
+            voted(&anonymous),
+            (false, vec![(a, false, 1), (b, false, 1)])
+        );
+        assert_eq!(anonymous.header("cache-control"), "public, max-age=5");
+        let by_alice = read(&server, "/api/threads/t", Some(&alice)).await;
+        assert_eq!(voted(&by_alice), (true, vec![(a, true, 1), (b, false, 1)]));
+        assert_eq!(by_alice.header("cache-control"), "private, no-cache");
+        let by_bob = read(&server, "/api/threads/t", Some(&bob)).await;
+        assert_eq!(voted(&by_bob), (false, vec![(a, false, 1), (b, true, 1)]));
+        assert_eq!(by_bob.header("vary").to_lowercase(), "x-caucus-voter");
+
+        // Same version, different readers: different tags, so no cache mixes them up.
+        let tags = [&anonymous, &by_alice, &by_bob].map(|r| r.header("etag").to_owned());
+        assert_ne!(tags[0], tags[1]);
+        assert_ne!(tags[1], tags[2]);
+        let bob_with_alices_tag = server
+            .call(Method::GET, "/api/threads/t")
+            .voter(&bob)
+            .header("if-none-match", &tags[1])
+            .send()
+            .await;
+        assert_eq!(bob_with_alices_tag.status, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn a_held_comment_is_in_its_authors_read_only_in_its_place() {
+    let mut server = TestServer::unlimited().await;
+    let author = server.new_voter().await;
+    let first = server
+        .post_comment("t", json!({"body": "first"}))
+        .await
+        .comment
+        .id;
+    server.state.moderation = Moderation::All;
+    let held = server
+        .call(Method::POST, "/api/threads/t/comments")
+        .voter(&author)
+        .json(json!({"body": "held reply", "parent_id": first}))
+        .send()
+        .await;
+    assert_eq!(held.status, StatusCode::CREATED, "{}", held.text());
+    server.state.moderation = Moderation::Off;
+    let later = server
+        .post_comment("t", json!({"body": "later"}))
+        .await
+        .comment
+        .id;
+    let held: caucus_model::CreatedComment = held.json();
+
+    for order in ["oldest", "newest"] {
+        let uri = format!("/api/threads/t?sort={order}");
+        let public = read(&server, &uri, None).await.json::<ThreadResponse>();
+        let ids: Vec<i64> = public.comments.iter().map(|c| c.id).collect();
+        let own = read(&server, &uri, Some(&author))
+            .await
+            .json::<ThreadResponse>();
+        let own_ids: Vec<i64> = own.comments.iter().map(|c| c.id).collect();
+        let (mut expect_public, mut expect_own) =
+            (vec![first, later], vec![first, held.comment.id, later]);
+        if order == "newest" {
+            expect_public.reverse();
+            expect_own.reverse();
+        }
+        assert_eq!(ids, expect_public);
+        assert_eq!(own_ids, expect_own);
+        assert!(own.comments.iter().any(|c| c.held));
+    }
+}
+
+#[tokio::test]
+async fn orders_are_cached_apart_and_an_unknown_thread_has_a_tag_too() {
+    let server = TestServer::unlimited().await;
+    let empty = read(&server, "/api/threads/nobody-here", None).await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert_eq!(empty.json::<ThreadResponse>().version, 0);
+    let again = read_if_none_match(&server, "/api/threads/nobody-here", empty.header("etag")).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(server.count("SELECT COUNT(*) FROM threads").await, 0);
+
+    let one = server
+        .post_comment("t", json!({"body": "one"}))
+        .await
+        .comment
+        .id;
+    let two = server
+        .post_comment("t", json!({"body": "two"}))
+        .await
+        .comment
+        .id;
+    let oldest = read(&server, "/api/threads/t?sort=oldest", None).await;
+    let newest = read(&server, "/api/threads/t?sort=newest", None).await;
+    assert_ne!(oldest.header("etag"), newest.header("etag"));
+    let ids = |r: &TestResponse| -> Vec<i64> {
+        r.json::<ThreadResponse>()
+            .comments
+            .iter()
+            .map(|c| c.id)
+            .collect()
+    };
+    assert_eq!(ids(&oldest), vec![one, two]);
+    assert_eq!(ids(&newest), vec![two, one]);
+    // The empty thread's tag does not match once somebody wrote.
+    server
+        .post_comment("nobody-here", json!({"body": "hi"}))
+        .await;
+    let written =
+        read_if_none_match(&server, "/api/threads/nobody-here", empty.header("etag")).await;
+    assert_eq!(written.status, StatusCode::OK);
+    assert_eq!(written.json::<ThreadResponse>().comments.len(), 1);
+}
