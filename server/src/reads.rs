@@ -13,9 +13,14 @@
 //!
 //! The `ETag` of a read names the database, the version, the order and (hashed) the voter, so
 //! a reader whose copy is current gets `304 Not Modified` after one indexed lookup.
+//!
+//! The public view is also kept compressed (brotli, gzip), each made the first time a reader
+//! asks for it in that version, so a busy thread is compressed once per change rather than
+//! once per reader.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::body::Bytes;
 use caucus_model::{SortOrder, Thread, ThreadResponse};
@@ -28,20 +33,128 @@ use crate::store::{self, VoterView};
 const MOST_ENTRIES: usize = 512;
 const MOST_BYTES: usize = 128 * 1024 * 1024;
 
+/// Smaller answers go out as they are: compressing them saves less than it costs.
+const SMALLEST_COMPRESSED: usize = 1024;
+
 /// The answer to a read.
 #[derive(Debug)]
 pub enum ThreadRead {
     /// The reader's copy is current: the `ETag` they sent is this one.
     NotModified { etag: String },
-    /// The thread as JSON (a [`ThreadResponse`]), and its `ETag`.
-    Fresh { etag: String, json: Bytes },
+    /// The thread as JSON (a [`ThreadResponse`]) in `encoding`, and its `ETag`.
+    Fresh {
+        etag: String,
+        body: Bytes,
+        encoding: Encoding,
+    },
+}
+
+/// How a body is compressed (`Content-Encoding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+impl Encoding {
+    /// The best encoding a request's `Accept-Encoding` allows: brotli, then gzip. A coding
+    /// with `q=0` is refused, as the header means.
+    pub fn accepted<'a>(accept_encoding: impl Iterator<Item = &'a str>) -> Encoding {
+        let mut best = Encoding::Identity;
+        for coding in accept_encoding.flat_map(|value| value.split(',')) {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|param| {
+                param
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            if refused {
+                continue;
+            }
+            if name.eq_ignore_ascii_case("br") {
+                best = Encoding::Brotli;
+            } else if name.eq_ignore_ascii_case("gzip") && best == Encoding::Identity {
+                best = Encoding::Gzip;
+            }
+        }
+        best
+    }
+
+    /// The `Content-Encoding` header's value; `None` for identity.
+    pub fn header(self) -> Option<&'static str> {
+        match self {
+            Encoding::Identity => None,
+            Encoding::Gzip => Some("gzip"),
+            Encoding::Brotli => Some("br"),
+        }
+    }
+}
+
+/// One version of one thread's public view: the JSON, and its compressed copies once asked for.
+#[derive(Debug)]
+struct Encoded {
+    json: Bytes,
+    gzip: OnceLock<Bytes>,
+    brotli: OnceLock<Bytes>,
+}
+
+impl Encoded {
+    fn new(json: Bytes) -> Encoded {
+        Encoded {
+            json,
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
+        }
+    }
+
+    /// The body in `encoding` if the reader accepts it and it pays, else the JSON as it is.
+    fn body(&self, encoding: Encoding) -> (Bytes, Encoding) {
+        if self.json.len() < SMALLEST_COMPRESSED {
+            return (self.json.clone(), Encoding::Identity);
+        }
+        let compressed = match encoding {
+            Encoding::Identity => None,
+            Encoding::Gzip => Some(self.gzip.get_or_init(|| gzip(&self.json))),
+            Encoding::Brotli => Some(self.brotli.get_or_init(|| brotli(&self.json))),
+        };
+        match compressed {
+            Some(body) if !body.is_empty() => (body.clone(), encoding),
+            _ => (self.json.clone(), Encoding::Identity),
+        }
+    }
+}
+
+/// Compressed once per version: a middle level, fast enough for a thread that changes every
+/// second and within a few percent of the smallest. Empty if compressing failed (it cannot,
+/// into memory), in which case the JSON goes out as it is.
+fn gzip(json: &[u8]) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    match encoder.write_all(json).and_then(|()| encoder.finish()) {
+        Ok(body) => Bytes::from(body),
+        Err(_) => Bytes::new(),
+    }
+}
+
+fn brotli(json: &[u8]) -> Bytes {
+    let mut body = Vec::with_capacity(json.len() / 4);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 5,
+        ..Default::default()
+    };
+    match brotli::BrotliCompress(&mut &json[..], &mut body, &params) {
+        Ok(_) => Bytes::from(body),
+        Err(_) => Bytes::new(),
+    }
 }
 
 #[derive(Debug)]
 struct Entry {
     version: i64,
     response: Arc<ThreadResponse>,
-    json: Bytes,
+    encoded: Arc<Encoded>,
     last_read: u64,
 }
 
@@ -87,6 +200,7 @@ impl ThreadCache {
         order: SortOrder,
         voter: Option<(&str, &str)>,
         current: impl Fn(&str) -> bool,
+        encoding: Encoding,
     ) -> sqlx::Result<ThreadRead> {
         let voter_tag = voter.map(|(_, tag)| tag);
         let mut tx = pool.begin().await?;
@@ -96,14 +210,17 @@ impl ThreadCache {
             if current(&etag) {
                 return Ok(ThreadRead::NotModified { etag });
             }
-            let json = serialize(&empty_thread(slug));
-            return Ok(ThreadRead::Fresh { etag, json });
+            return Ok(ThreadRead::Fresh {
+                etag,
+                body: serialize(&empty_thread(slug)),
+                encoding: Encoding::Identity,
+            });
         };
         let etag = self.etag(version, order, voter_tag);
         if current(&etag) {
             return Ok(ThreadRead::NotModified { etag });
         }
-        let (response, json) = match self.cached(slug, order, version) {
+        let (response, encoded) = match self.cached(slug, order, version) {
             Some(hit) => hit,
             None => {
                 let Some((thread, comments)) =
@@ -118,9 +235,9 @@ impl ThreadCache {
                     comments: comments.into_iter().map(|row| row.into_wire()).collect(),
                     version: u64::try_from(version).unwrap_or(0),
                 });
-                let json = serialize(&response);
-                self.keep(slug, order, version, &response, &json);
-                (response, json)
+                let encoded = Arc::new(Encoded::new(serialize(&response)));
+                self.keep(slug, order, version, &response, &encoded);
+                (response, encoded)
             }
         };
         let view = match voter {
@@ -129,11 +246,18 @@ impl ThreadCache {
         };
         tx.commit().await?;
         if view.is_empty() {
-            return Ok(ThreadRead::Fresh { etag, json });
+            let (body, encoding) = encoded.body(encoding);
+            return Ok(ThreadRead::Fresh {
+                etag,
+                body,
+                encoding,
+            });
         }
+        // Made for one reader: the server's compression layer compresses it on the way out.
         Ok(ThreadRead::Fresh {
             etag,
-            json: serialize(&as_seen_by(&response, view, order)),
+            body: serialize(&as_seen_by(&response, view, order)),
+            encoding: Encoding::Identity,
         })
     }
 
@@ -142,7 +266,7 @@ impl ThreadCache {
         slug: &str,
         order: SortOrder,
         version: i64,
-    ) -> Option<(Arc<ThreadResponse>, Bytes)> {
+    ) -> Option<(Arc<ThreadResponse>, Arc<Encoded>)> {
         let mut entries = self.lock();
         entries.reads += 1;
         let now = entries.reads;
@@ -152,7 +276,7 @@ impl ThreadCache {
             return None;
         }
         entry.last_read = now;
-        Some((Arc::clone(&entry.response), entry.json.clone()))
+        Some((Arc::clone(&entry.response), Arc::clone(&entry.encoded)))
     }
 
     fn keep(
@@ -161,8 +285,10 @@ impl ThreadCache {
         order: SortOrder,
         version: i64,
         response: &Arc<ThreadResponse>,
-        json: &Bytes,
+        encoded: &Arc<Encoded>,
     ) {
+        // Bytes are counted by the JSON: the compressed copies are a fraction of it.
+        let size = encoded.json.len();
         let mut entries = self.lock();
         let key = (slug.to_owned(), order);
         // Two readers that missed at once both store; the newer version wins.
@@ -172,22 +298,22 @@ impl ThreadCache {
             }
         }
         if let Some(old) = entries.by_thread.remove(&key) {
-            entries.bytes -= old.json.len();
+            entries.bytes -= old.encoded.json.len();
         }
         while !entries.by_thread.is_empty()
-            && (entries.by_thread.len() >= MOST_ENTRIES || entries.bytes + json.len() > MOST_BYTES)
+            && (entries.by_thread.len() >= MOST_ENTRIES || entries.bytes + size > MOST_BYTES)
         {
             entries.evict_least_recent();
         }
         entries.reads += 1;
         let last_read = entries.reads;
-        entries.bytes += json.len();
+        entries.bytes += size;
         entries.by_thread.insert(
             key,
             Entry {
                 version,
                 response: Arc::clone(response),
-                json: json.clone(),
+                encoded: Arc::clone(encoded),
                 last_read,
             },
         );
@@ -210,7 +336,7 @@ impl Entries {
             .min_by_key(|(_, entry)| entry.last_read)
             .map(|(key, _)| key.clone());
         if let Some(entry) = oldest.and_then(|key| self.by_thread.remove(&key)) {
-            self.bytes -= entry.json.len();
+            self.bytes -= entry.encoded.json.len();
         }
     }
 }
@@ -252,4 +378,36 @@ fn empty_thread(slug: &str) -> ThreadResponse {
 fn serialize(response: &ThreadResponse) -> Bytes {
     // Wire types are plain data (strings, numbers, vectors): serializing them cannot fail.
     Bytes::from(serde_json::to_vec(response).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepted(header: &str) -> Encoding {
+        Encoding::accepted(std::iter::once(header))
+    }
+
+    #[test]
+    fn brotli_is_preferred_then_gzip_and_q0_refuses() {
+        assert_eq!(accepted("gzip, deflate, br, zstd"), Encoding::Brotli);
+        assert_eq!(accepted("gzip"), Encoding::Gzip);
+        assert_eq!(accepted("GZIP;q=0.5"), Encoding::Gzip);
+        assert_eq!(accepted("br;q=0, gzip"), Encoding::Gzip);
+        assert_eq!(accepted("br;q=0.0, gzip;q=0"), Encoding::Identity);
+        assert_eq!(accepted(""), Encoding::Identity);
+        assert_eq!(accepted("identity, *;q=0"), Encoding::Identity);
+    }
+
+    #[test]
+    fn small_bodies_go_out_as_they_are() {
+        let small = Encoded::new(Bytes::from_static(b"{}"));
+        assert_eq!(small.body(Encoding::Brotli).1, Encoding::Identity);
+        let big = Encoded::new(Bytes::from(vec![b'x'; 4096]));
+        let (body, encoding) = big.body(Encoding::Gzip);
+        assert_eq!(encoding, Encoding::Gzip);
+        assert!(body.len() < 200);
+        // Made once: the second ask is the same bytes.
+        assert_eq!(big.body(Encoding::Gzip).0.as_ptr(), body.as_ptr());
+    }
 }

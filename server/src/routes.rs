@@ -90,7 +90,7 @@ use tower_http::trace::TraceLayer;
 use crate::abuse::{Action, Network};
 use crate::ballots::{comment_deleted, comment_not_found, OwnedBallot, Vote};
 use crate::error::AppError;
-use crate::reads::ThreadRead;
+use crate::reads::{Encoding, ThreadRead};
 use crate::store::{CommentEditRow, NewCommentRow};
 use crate::submission::{check_edit, check_new_comment, CheckedComment};
 use crate::tokens::{edit_token_matches, new_edit_token, VoterId};
@@ -331,6 +331,12 @@ async fn read_thread(
             order,
             voter.as_ref().map(|(id, tag)| (*id, tag.as_str())),
             |etag| if_none_match(&headers, etag),
+            Encoding::accepted(
+                headers
+                    .get_all(header::ACCEPT_ENCODING)
+                    .iter()
+                    .filter_map(|value| value.to_str().ok()),
+            ),
         )
         .await?;
     // What only one voter sees is theirs: a shared cache may keep only the public view, and
@@ -341,9 +347,18 @@ async fn read_thread(
     } else {
         "public, max-age=5"
     };
-    let (status, etag, body) = match read {
-        ThreadRead::NotModified { etag } => (StatusCode::NOT_MODIFIED, etag, Body::empty()),
-        ThreadRead::Fresh { etag, json } => (StatusCode::OK, etag, Body::from(json)),
+    let (status, etag, body, encoding) = match read {
+        ThreadRead::NotModified { etag } => (
+            StatusCode::NOT_MODIFIED,
+            etag,
+            Body::empty(),
+            Encoding::Identity,
+        ),
+        ThreadRead::Fresh {
+            etag,
+            body,
+            encoding,
+        } => (StatusCode::OK, etag, Body::from(body), encoding),
     };
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
@@ -354,7 +369,14 @@ async fn read_thread(
         );
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    headers.insert(header::VARY, HeaderValue::from_static(VOTER_HEADER));
+    // An answer compressed here already passes the compression layer untouched.
+    if let Some(coding) = encoding.header() {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("x-caucus-voter, accept-encoding"),
+    );
     if let Ok(etag) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, etag);
     }

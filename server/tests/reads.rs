@@ -186,7 +186,7 @@ async fn each_voter_sees_their_own_votes_and_nobody_elses() {
         assert_eq!(by_alice.header("cache-control"), "private, no-cache");
         let by_bob = read(&server, "/api/threads/t", Some(&bob)).await;
         assert_eq!(voted(&by_bob), (false, vec![(a, false, 1), (b, true, 1)]));
-        assert_eq!(by_bob.header("vary").to_lowercase(), "x-caucus-voter");
+        assert!(by_bob.header("vary").contains("x-caucus-voter"));
 
         // Same version, different readers: different tags, so no cache mixes them up.
         let tags = [&anonymous, &by_alice, &by_bob].map(|r| r.header("etag").to_owned());
@@ -287,4 +287,40 @@ async fn orders_are_cached_apart_and_an_unknown_thread_has_a_tag_too() {
         read_if_none_match(&server, "/api/threads/nobody-here", empty.header("etag")).await;
     assert_eq!(written.status, StatusCode::OK);
     assert_eq!(written.json::<ThreadResponse>().comments.len(), 1);
+}
+
+#[tokio::test]
+async fn the_public_view_goes_out_compressed_as_the_reader_accepts() {
+    use std::io::Read;
+    let server = TestServer::demo().await;
+    let plain = read(&server, "/api/threads/our-man-in-libya", None).await;
+    assert!(plain.headers.get("content-encoding").is_none());
+    for (accept, coding) in [
+        ("gzip, deflate, br", "br"),
+        ("gzip", "gzip"),
+        ("br;q=0, gzip", "gzip"),
+    ] {
+        for _ in 0..2 {
+            let response = server
+                .call(Method::GET, "/api/threads/our-man-in-libya")
+                .header("accept-encoding", accept)
+                .send()
+                .await;
+            assert_eq!(response.status, StatusCode::OK);
+            assert_eq!(response.header("content-encoding"), coding);
+            assert!(response.body.len() * 2 < plain.body.len());
+            let mut json = Vec::new();
+            match coding {
+                "br" => brotli::Decompressor::new(&response.body[..], 4096)
+                    .read_to_end(&mut json)
+                    .unwrap(),
+                _ => flate2::read::GzDecoder::new(&response.body[..])
+                    .read_to_end(&mut json)
+                    .unwrap(),
+            };
+            assert_eq!(json, plain.body);
+            assert_eq!(response.header("etag"), plain.header("etag"));
+            assert!(response.header("vary").contains("accept-encoding"));
+        }
+    }
 }
