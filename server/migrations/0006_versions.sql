@@ -4,8 +4,9 @@
 -- `ETag` (a thread unchanged since the reader's copy is answered 304), and the live updates
 -- (`GET /api/threads/{slug}/events`) send every comment whose `version` is past the reader's.
 
--- How many changes the thread has seen.
+-- How many changes the thread has seen, and the version at which its own tally last moved.
 ALTER TABLE threads ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE threads ADD COLUMN votes_version INTEGER NOT NULL DEFAULT 0;
 -- The thread's version just after this comment last changed.
 ALTER TABLE comments ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX comments_by_version ON comments(thread_id, version);
@@ -46,5 +47,8 @@ CREATE TRIGGER thread_changed AFTER UPDATE OF slug, title, url, votes ON threads
 WHEN OLD.slug IS NOT NEW.slug OR OLD.title IS NOT NEW.title OR OLD.url IS NOT NEW.url
     OR OLD.votes IS NOT NEW.votes
 BEGIN
-    UPDATE threads SET version = version + 1 WHERE id = NEW.id;
+    UPDATE threads SET version = version + 1,
+        votes_version = CASE WHEN OLD.votes IS NOT NEW.votes THEN version + 1
+            ELSE votes_version END
+        WHERE id = NEW.id;
 END;

@@ -17,6 +17,7 @@ use sqlx::{Acquire, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use crate::error::AppError;
+use crate::live::Live;
 use crate::store::{self, Ballot, VoteRow};
 
 /// The most votes one transaction takes: bounds how long one group keeps other writers (new
@@ -70,9 +71,9 @@ pub struct BallotBox {
 impl BallotBox {
     /// Starts the task that writes the votes, taking `write_turn` (the server's one lock for
     /// write transactions) for each group.
-    pub fn start(pool: SqlitePool, write_turn: Arc<Mutex<()>>) -> BallotBox {
+    pub fn start(pool: SqlitePool, write_turn: Arc<Mutex<()>>, live: Live) -> BallotBox {
         let (queue, jobs) = mpsc::channel(QUEUE);
-        tokio::spawn(count(pool, write_turn, jobs));
+        tokio::spawn(count(pool, write_turn, live, jobs));
         BallotBox { queue }
     }
 
@@ -90,7 +91,12 @@ impl BallotBox {
     }
 }
 
-async fn count(pool: SqlitePool, write_turn: Arc<Mutex<()>>, mut jobs: mpsc::Receiver<Job>) {
+async fn count(
+    pool: SqlitePool,
+    write_turn: Arc<Mutex<()>>,
+    live: Live,
+    mut jobs: mpsc::Receiver<Job>,
+) {
     let mut group = Vec::with_capacity(MOST_PER_GROUP);
     while let Some(first) = jobs.recv().await {
         group.push(first);
@@ -104,6 +110,9 @@ async fn count(pool: SqlitePool, write_turn: Arc<Mutex<()>>, mut jobs: mpsc::Rec
         }
         let answers = write_group(&pool, &group).await;
         drop(_turn);
+        if answers.iter().any(Result::is_ok) {
+            live.wrote();
+        }
         for (job, answer) in group.drain(..).zip(answers) {
             // A voter who went away meanwhile needs no answer; the vote stands.
             let _ = job.answer.send(answer);

@@ -12,6 +12,7 @@
 //! - [`tokens`] signs voter tokens and hashes edit tokens and client networks.
 //! - [`abuse`] holds the rate limits and the policy against inflated tallies.
 //! - [`reads`] answers thread reads from a cache of each thread's JSON, with `ETag`s.
+//! - [`live`] streams each thread's changes to the readers who have it open (SSE).
 //! - `ballots` writes votes in groups, one transaction for all the votes waiting.
 //! - [`origin`] decides which pages may write (`--allow-origin`).
 //! - `submission` cleans and checks what authors send, before it is stored.
@@ -29,6 +30,7 @@ pub mod demo;
 mod error;
 pub mod export;
 pub mod import;
+pub mod live;
 pub mod moderation;
 pub mod origin;
 pub mod reads;
@@ -82,6 +84,8 @@ pub struct AppState {
     ballots: ballots::BallotBox,
     /// Each thread's JSON as everyone reads it, until its next change.
     threads: reads::ThreadCache,
+    /// Live updates: every write ticks it after its commit.
+    live: live::Live,
 }
 
 impl AppState {
@@ -91,9 +95,11 @@ impl AppState {
     pub async fn new(pool: SqlitePool, assets: PathBuf) -> anyhow::Result<AppState> {
         let keys = ServerKeys::load(&pool).await?;
         let write_turn = Arc::new(Mutex::new(()));
+        let live = live::Live::default();
         Ok(AppState {
             threads: reads::ThreadCache::new(keys.database_tag()),
-            ballots: ballots::BallotBox::start(pool.clone(), write_turn.clone()),
+            ballots: ballots::BallotBox::start(pool.clone(), write_turn.clone(), live.clone()),
+            live,
             pool,
             assets,
             demo: false,
@@ -110,7 +116,8 @@ impl AppState {
     /// Moves the server onto another pool (the same database opened otherwise), with the
     /// ballot box that writes the votes: a pool assigned by hand would leave it on the old one.
     pub fn use_pool(&mut self, pool: SqlitePool) {
-        self.ballots = ballots::BallotBox::start(pool.clone(), self.write_turn.clone());
+        self.ballots =
+            ballots::BallotBox::start(pool.clone(), self.write_turn.clone(), self.live.clone());
         self.pool = pool;
     }
 }

@@ -69,6 +69,7 @@ use axum::extract::{
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
+use axum::response::sse::{KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get, patch, post, put};
 use axum::{Json, Router};
@@ -77,7 +78,7 @@ use caucus_model::limits::{
 };
 use caucus_model::{
     Comment, CommentCounts, CommentEdit, CommentId, CreatedComment, ErrorBody, NewComment,
-    NewVoter, SortOrder, ThreadResponse, VoteState,
+    NewVoter, SortOrder, ThreadEvent, ThreadResponse, VoteState,
 };
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -286,6 +287,8 @@ fn widget_headers<B>(mut response: axum::http::Response<B>) -> axum::http::Respo
 #[derive(Debug, Deserialize)]
 struct ThreadQuery {
     sort: Option<String>,
+    /// Events only: the version of the thread the reader holds.
+    since: Option<String>,
 }
 
 /// `GET /api/threads/{slug}`. A thread nobody has written in yet is not an error: the widget
@@ -295,7 +298,7 @@ struct ThreadQuery {
 /// for an identity problem. The widget learns its token is bad when it votes (401).
 #[utoipa::path(get, path = "/api/threads/{slug}", tag = "threads",
     params(("slug" = String, Path, description = "The thread; may contain `/`."), ("sort" = Option<SortOrder>, Query, description = "oldest (default), newest or top."), ("If-None-Match" = Option<String>, Header, description = "The `ETag` of the copy the reader holds."), ("X-Caucus-Voter" = Option<String>, Header, description = "The voter token from POST /api/voters.")),
-    responses((status = 200, description = "The thread and its comments; an empty one if nobody wrote in it yet. `ETag` names this version of the thread as this reader sees it; `Cache-Control` is `public, max-age=5` without a voter token and `private, no-cache` with one.", body = ThreadResponse), (status = 304, description = "Not modified: the `If-None-Match` sent names the current version."), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
+    responses((status = 200, description = "The thread and its comments; an empty one if nobody wrote in it yet. `ETag` names this version of the thread as this reader sees it; `Cache-Control` is `public, no-cache` (revalidate with the `ETag`) without a voter token and `private, no-cache` with one.", body = ThreadResponse), (status = 304, description = "Not modified: the `If-None-Match` sent names the current version."), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
 async fn read_thread(
     State(state): State<AppState>,
     slug: Result<Path<String>, PathRejection>,
@@ -306,6 +309,11 @@ async fn read_thread(
     let Query(query) = query.map_err(|err| {
         AppError::bad_request("invalid_query", format!("Invalid query string: {err}."))
     })?;
+    if wants_event_stream(&headers) {
+        if let Some(thread) = slug.strip_suffix("/events") {
+            return thread_events(&state, thread, query.since.as_deref(), &headers).await;
+        }
+    }
     let order = match query.sort.as_deref() {
         None => SortOrder::default(),
         Some(name) => name.parse().map_err(|_| {
@@ -340,12 +348,12 @@ async fn read_thread(
         )
         .await?;
     // What only one voter sees is theirs: a shared cache may keep only the public view, and
-    // briefly, since a new comment should reach readers soon. Either way a reader's browser
+    // only after asking again (a new comment must reach readers at once). Either way a reader's browser
     // asks again with `If-None-Match`, which costs one indexed lookup.
     let cache = if voter.is_some() {
         "private, no-cache"
     } else {
-        "public, max-age=5"
+        "public, no-cache"
     };
     let (status, etag, body, encoding) = match read {
         ThreadRead::NotModified { etag } => (
@@ -380,6 +388,69 @@ async fn read_thread(
     if let Ok(etag) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, etag);
     }
+    Ok(response)
+}
+
+/// Whether the client asked for Server-Sent Events, as `EventSource` always does.
+fn wants_event_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|value| value.contains("text/event-stream"))
+}
+
+/// `GET /api/threads/{slug}/events` with `Accept: text/event-stream`: the thread's changes as
+/// Server-Sent Events ([`crate::live`]). Without that header the same path is the thread whose
+/// slug ends in `/events`, so every slug stays readable (see the module docs). Starts after
+/// `Last-Event-ID` (a reconnecting `EventSource` sends it), else after `?since=`, else now.
+#[utoipa::path(get, path = "/api/threads/{slug}/events", tag = "threads",
+    params(("slug" = String, Path, description = "The thread; may contain `/`."), ("since" = Option<u64>, Query, description = "The `version` of the thread the reader holds: every change after it is sent."), ("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received; wins over `since`."), ("Accept" = String, Header, description = "Must name `text/event-stream`.")),
+    responses((status = 200, description = "A stream of `change` events, each a ThreadEvent as JSON, with the thread's version as its id; a comment line every 15 s keeps it open.", body = ThreadEvent, content_type = "text/event-stream"), (status = "4XX", description = "Refused; the body says why.", body = ErrorBody)))]
+async fn thread_events(
+    state: &AppState,
+    slug: &str,
+    since: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let thread = if slug.is_empty() || !is_valid_slug(slug) {
+        return Err(invalid_slug(slug));
+    } else {
+        slug.to_owned()
+    };
+    let last_event = headers
+        .get("last-event-id")
+        .map(|value| (value.to_str().unwrap_or("?"), "Last-Event-ID"));
+    let since = match last_event.or(since.map(|since| (since, "since"))) {
+        None => None,
+        Some((text, name)) => Some(text.trim().parse::<u32>().map(i64::from).map_err(|_| {
+            AppError::bad_request(
+                "invalid_since",
+                format!(
+                    "{name} must be a thread version (a whole number), not {:?}.",
+                    shorten(text)
+                ),
+            )
+        })?),
+    };
+    let events = state
+        .live
+        .subscribe(state.pool.clone(), thread, since)
+        .await;
+    let stream = futures_util::stream::unfold(events, |mut events| async move {
+        events
+            .recv()
+            .await
+            .map(|event| (Ok::<_, Infallible>(event), events))
+    });
+    let mut response = Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response();
+    // Proxies that buffer (nginx) would hold the events back.
+    response.headers_mut().insert(
+        HeaderName::from_static("x-accel-buffering"),
+        HeaderValue::from_static("no"),
+    );
     Ok(response)
 }
 
@@ -572,6 +643,7 @@ async fn post_comment(
     .await?;
     let comment = stored_comment(&mut tx, id, None).await?;
     tx.commit().await?;
+    state.live.wrote();
     Ok((
         StatusCode::CREATED,
         Json(CreatedComment {
@@ -660,6 +732,7 @@ async fn edit_comment(
     }
     let comment = stored_comment(&mut tx, id, voter.as_ref()).await?;
     tx.commit().await?;
+    state.live.wrote();
     Ok(Json(comment))
 }
 
@@ -688,10 +761,12 @@ async fn delete_comment(
     }
     if store::prune_deleted(&mut tx, id).await? {
         tx.commit().await?;
+        state.live.wrote();
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let placeholder = stored_comment(&mut tx, id, None).await?;
     tx.commit().await?;
+    state.live.wrote();
     Ok(Json(placeholder).into_response())
 }
 

@@ -219,6 +219,47 @@ pub async fn thread_version(
         .await
 }
 
+/// The id, version and own tally of the thread `slug`, and the version at which that tally
+/// last moved; `None` if nobody has written in it.
+pub async fn thread_tally(
+    conn: &mut SqliteConnection,
+    slug: &str,
+) -> sqlx::Result<Option<(i64, i64, i64, i64)>> {
+    sqlx::query_as("SELECT id, version, votes, votes_version FROM threads WHERE slug = ?")
+        .bind(slug)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The published comments of a thread that changed after its version `after`, each with the
+/// version of its last change, in the order they changed. As everyone sees them: no voter.
+pub async fn comments_changed_since(
+    conn: &mut SqliteConnection,
+    thread_id: i64,
+    after: i64,
+) -> sqlx::Result<Vec<(i64, CommentRow)>> {
+    let rows: Vec<ChangedCommentRow> = sqlx::query_as(&format!(
+        "SELECT {COMMENT_COLUMNS}, version FROM comments \
+         WHERE thread_id = ? AND version > ? AND status = 'published' ORDER BY version"
+    ))
+    .bind(None::<&str>)
+    .bind(thread_id)
+    .bind(after)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.version, row.comment))
+        .collect())
+}
+
+#[derive(Debug, FromRow)]
+struct ChangedCommentRow {
+    #[sqlx(flatten)]
+    comment: CommentRow,
+    version: i64,
+}
+
 /// What one voter sees of a thread that others do not: their votes, and their comments that
 /// wait for approval.
 #[derive(Debug, Default)]

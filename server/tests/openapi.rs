@@ -88,14 +88,14 @@ fn documented(document: &serde_json::Value) -> BTreeMap<String, BTreeSet<String>
 }
 
 /// The thread routes are one catch-all (see `routes`): the document has the three paths it
-/// serves, `/api/threads/{slug}`, `.../comments` and `.../vote`.
+/// serves, `/api/threads/{slug}`, `.../comments`, `.../vote` and `.../events`.
 fn as_routed(mut paths: BTreeMap<String, BTreeSet<String>>) -> BTreeMap<String, BTreeSet<String>> {
     let threads: Vec<String> = paths
         .keys()
         .filter(|path| path.starts_with("/api/threads/{slug}"))
         .cloned()
         .collect();
-    assert_eq!(threads.len(), 3, "{threads:?}");
+    assert_eq!(threads.len(), 4, "{threads:?}");
     let mut methods = BTreeSet::new();
     for path in threads {
         methods.extend(paths.remove(&path).unwrap_or_default());

@@ -295,6 +295,7 @@ async fn approve_comment(
     }
     let comment = admin_comment(&mut tx, id).await?;
     tx.commit().await?;
+    state.live.wrote();
     Ok(Json(comment))
 }
 
@@ -333,6 +334,7 @@ async fn edit_comment(
     store::log_admin_action(&mut tx, "edit", &format!("comment {id}"), &now).await?;
     let comment = admin_comment(&mut tx, id).await?;
     tx.commit().await?;
+    state.live.wrote();
     Ok(Json(comment))
 }
 
@@ -355,10 +357,12 @@ async fn delete_comment(
     store::log_admin_action(&mut tx, "delete", &format!("comment {id}"), &store::now()).await?;
     if store::prune_deleted(&mut tx, id).await? {
         tx.commit().await?;
+        state.live.wrote();
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let placeholder = admin_comment(&mut tx, id).await?;
     tx.commit().await?;
+    state.live.wrote();
     Ok(Json(placeholder).into_response())
 }
 
@@ -446,6 +450,7 @@ async fn add_block(
         store::log_admin_action(&mut tx, "block", &target, &now).await?;
     }
     tx.commit().await?;
+    state.live.wrote();
     let status = if added {
         StatusCode::CREATED
     } else {
@@ -486,6 +491,7 @@ async fn remove_block(
     let logged = format!("{} {target}", kind.as_str());
     store::log_admin_action(&mut tx, "unblock", &logged, &store::now()).await?;
     tx.commit().await?;
+    state.live.wrote();
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -20,6 +20,7 @@ use super::admin;
     ),
     paths(
         super::read_thread,
+        super::thread_events,
         super::post_comment,
         super::vote_for_thread,
         super::unvote_thread,
