@@ -348,8 +348,8 @@ async fn read_thread(
         )
         .await?;
     // What only one voter sees is theirs: a shared cache may keep only the public view, and
-    // only after asking again (a new comment must reach readers at once). Either way a reader's browser
-    // asks again with `If-None-Match`, which costs one indexed lookup.
+    // must ask again before reusing it (a new comment should reach readers at once). Either
+    // way the copy is revalidated with `If-None-Match`, which costs one indexed lookup.
     let cache = if voter.is_some() {
         "private, no-cache"
     } else {
