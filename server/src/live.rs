@@ -235,9 +235,9 @@ async fn send(out: &mpsc::Sender<Event>, batch: &Batch, at: i64) -> bool {
 /// The thread's version now; 0 for a thread nobody wrote in yet.
 async fn current_version(pool: &SqlitePool, slug: &str) -> sqlx::Result<i64> {
     let mut conn = pool.acquire().await?;
-    Ok(store::thread_version(&mut conn, slug)
+    Ok(store::thread_tally(&mut conn, slug)
         .await?
-        .map_or(0, |(_, version)| version))
+        .map_or(0, |(_, version, _, _)| version))
 }
 
 /// The changes to `slug` after version `after`, or `None` if there are none: the comments that

@@ -208,17 +208,6 @@ pub async fn thread_with_comments(
     Ok(Some((thread, comments)))
 }
 
-/// The id and version of the thread `slug`; `None` if nobody has written in it.
-pub async fn thread_version(
-    conn: &mut SqliteConnection,
-    slug: &str,
-) -> sqlx::Result<Option<(i64, i64)>> {
-    sqlx::query_as("SELECT id, version FROM threads WHERE slug = ?")
-        .bind(slug)
-        .fetch_optional(conn)
-        .await
-}
-
 /// The id, version and own tally of the thread `slug`, and the version at which that tally
 /// last moved; `None` if nobody has written in it.
 pub async fn thread_tally(
