@@ -117,7 +117,9 @@ test("a held comment is seen by its author only, until approved in /admin; delet
   await reader.locator("#thread article", { hasText: "A reader's comment." }).getByText("awaiting approval").waitFor();
 
   // The log has it all, newest first.
+  // The page fills the log after it loads: wait for the three entries, not for the reload.
   await admin.reload();
+  await admin.locator("#log li").nth(2).waitFor();
   const log = await admin.locator("#log li").allTextContents();
   assert.deepEqual(
     log.map((line) => line.split(" ").slice(1, 3).join(" ")),
