@@ -25,8 +25,13 @@ pub struct VoteProps {
 }
 
 #[function_component(VoteControl)]
-pub fn vote_control(props: &VoteProps) -> Html {
-    let lang = use_context::<Lang>().unwrap_or_default();
+pub fn vote_component(props: &VoteProps) -> Html {
+    vote_control(use_context::<Lang>().unwrap_or_default(), props)
+}
+
+/// The control as part of what renders it (each comment does: one component fewer per
+/// comment).
+pub fn vote_control(lang: Lang, props: &VoteProps) -> Html {
     let onclick = props.on_vote.clone().map(|on_vote| {
         let wanted = !props.voted;
         Callback::from(move |_: MouseEvent| on_vote.emit(wanted))
