@@ -15,7 +15,9 @@ mkdir -p "$OUT"
 wasm-bindgen --target web --no-typescript --out-dir "$OUT" --out-name caucus \
   "$TARGET_DIR/wasm32-unknown-unknown/wasm-release/caucus.wasm"
 # rustc emits bulk-memory and non-trapping float-to-int instructions; say so to wasm-opt.
-wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+# --converge repeats -Oz while it still shrinks the module; the producers and target-features
+# sections are for tools, not browsers.
+wasm-opt -Oz --converge --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types \
   "$OUT/caucus_bg.wasm" -o "$OUT/caucus_bg.wasm"
 # embed.js is paid for by every page load: its comments (the documentation, in the source)
