@@ -20,6 +20,10 @@ wasm-bindgen --target web --no-typescript --out-dir "$OUT" --out-name caucus \
 wasm-opt -Oz --converge --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types \
   "$OUT/caucus_bg.wasm" -o "$OUT/caucus_bg.wasm"
+# The download of every reader who opens comments: short import names in the wasm and the glue
+# (see the script), then the glue minified (terser, installed by setup.sh; its doc comments go).
+node scripts/shorten-imports.js "$OUT/caucus_bg.wasm" "$OUT/caucus.js"
+terser "$OUT/caucus.js" --module --compress --mangle -o "$OUT/caucus.js"
 # embed.js is paid for by every page load: its comments (the documentation, in the source)
 # stay out of the copy that is served. Only whole comment lines and the header block go, so no
 # code can be touched.
