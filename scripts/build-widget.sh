@@ -37,6 +37,8 @@ const body = src.slice(header).split("\n")
   .join("\n");
 fs.writeFileSync(process.argv[1], "/*! Caucus embed loader; source and docs: embed.js in the Caucus repository */\n" + body + "\n");
 ' "$OUT/embed.js"
+# Then minified: about 200 B gzip less for every page load (terser keeps the /*! header).
+terser "$OUT/embed.js" --compress --mangle -o "$OUT/embed.js"
 # Compressed once, at the highest levels, for the server to send as they are (ServeDir's
 # precompressed files): brotli 11 is too slow to run per request.
 node -e '
