@@ -129,15 +129,17 @@ pub fn thread_url(server: &str, slug: &str) -> Result<String, ApiError> {
 }
 
 /// What an answer means: the parsed body on success, otherwise the right [`ApiError`].
+/// Only the parsing is generic; the rest is shared by every type the widget reads, so it is in
+/// the wasm once.
 pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
+    refusal(status, body)?;
+    serde_json::from_str(body).map_err(|e| unreadable(status, body, &e))
+}
+
+/// The error an answer with a status other than 2xx stands for.
+fn refusal(status: u16, body: &str) -> Result<(), ApiError> {
     if (200..300).contains(&status) {
-        return serde_json::from_str(body).map_err(|e| match e.classify() {
-            serde_json::error::Category::Eof if !body.trim().is_empty() => ApiError::Truncated,
-            serde_json::error::Category::Eof | serde_json::error::Category::Syntax => {
-                ApiError::NotJson { status }
-            }
-            _ => ApiError::Unexpected(e.to_string()),
-        });
+        return Ok(());
     }
     match serde_json::from_str::<ErrorBody>(body) {
         Ok(error) if !error.message.trim().is_empty() => Err(ApiError::Server {
@@ -146,6 +148,17 @@ pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiE
             message: error.message,
         }),
         _ => Err(ApiError::Status(status)),
+    }
+}
+
+/// Why a success's body could not be read as what was asked for.
+fn unreadable(status: u16, body: &str, error: &serde_json::Error) -> ApiError {
+    match error.classify() {
+        serde_json::error::Category::Eof if !body.trim().is_empty() => ApiError::Truncated,
+        serde_json::error::Category::Eof | serde_json::error::Category::Syntax => {
+            ApiError::NotJson { status }
+        }
+        _ => ApiError::Unexpected(error.to_string()),
     }
 }
 
