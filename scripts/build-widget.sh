@@ -15,9 +15,15 @@ mkdir -p "$OUT"
 wasm-bindgen --target web --no-typescript --out-dir "$OUT" --out-name caucus \
   "$TARGET_DIR/wasm32-unknown-unknown/wasm-release/caucus.wasm"
 # rustc emits bulk-memory and non-trapping float-to-int instructions; say so to wasm-opt.
-wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+# --converge repeats -Oz while it still shrinks the module; the producers and target-features
+# sections are for tools, not browsers.
+wasm-opt -Oz --converge --strip-producers --strip-target-features --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types \
   "$OUT/caucus_bg.wasm" -o "$OUT/caucus_bg.wasm"
+# The download of every reader who opens comments: short import names in the wasm and the glue
+# (see the script), then the glue minified (terser, installed by setup.sh; its doc comments go).
+node scripts/shorten-imports.js "$OUT/caucus_bg.wasm" "$OUT/caucus.js"
+terser "$OUT/caucus.js" --module --compress --mangle -o "$OUT/caucus.js"
 # embed.js is paid for by every page load: its comments (the documentation, in the source)
 # stay out of the copy that is served. Only whole comment lines and the header block go, so no
 # code can be touched.
@@ -31,6 +37,8 @@ const body = src.slice(header).split("\n")
   .join("\n");
 fs.writeFileSync(process.argv[1], "/*! Caucus embed loader; source and docs: embed.js in the Caucus repository */\n" + body + "\n");
 ' "$OUT/embed.js"
+# Then minified: about 200 B gzip less for every page load (terser keeps the /*! header).
+terser "$OUT/embed.js" --compress --mangle -o "$OUT/embed.js"
 # Compressed once, at the highest levels, for the server to send as they are (ServeDir's
 # precompressed files): brotli 11 is too slow to run per request.
 node -e '

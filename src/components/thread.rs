@@ -8,13 +8,14 @@
 use std::rc::Rc;
 
 use caucus_model::{CommentId, SortOrder, VoteState};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Element, HtmlElement, HtmlSelectElement, Node};
 use yew::prelude::*;
 
 use crate::api::{Endpoint, VoteTarget};
-use crate::components::comment::{CommentActions, CommentView};
+use crate::components::comment::{CommentActions, CommentProps, CommentView};
 use crate::components::form::{CommentForm, FormPurpose, Sent};
 use crate::components::vote::VoteControl;
 use crate::i18n::Lang;
@@ -47,6 +48,10 @@ pub fn thread_view(props: &ThreadProps) -> Html {
             dispatch.dispatch(Action::SetSort(order));
         }
     });
+
+    // How many blocks of the list to render; grows until the whole thread is there.
+    let shown_blocks = use_mut_ref(|| 1_usize);
+    let grow = use_force_update();
 
     let (thread_votes, thread_voted, share_url) = match state.thread() {
         Some(thread) => (thread.votes, thread.viewer_voted, thread.url.clone()),
@@ -91,31 +96,69 @@ pub fn thread_view(props: &ThreadProps) -> Html {
         })
     };
 
-    let comments = state
-        .lines()
-        .into_iter()
-        .filter_map(|Line { id, depth, held_back }| {
-            let comment = state.comment(id)?.clone();
-            let target = VoteTarget::Comment(id);
-            Some(html! {
-                <CommentView
-                    key={id}
-                    {comment}
-                    {depth}
-                    collapsed={state.is_collapsed(id)}
-                    replies={state.index().descendant_count(id)}
-                    {held_back}
-                    actions={actions.clone()}
-                    vote_pending={state.vote_pending(target)}
-                    problem={state.problem_at(target).map(|e| AttrValue::from(text::api_error(lang, e)))}
-                    replying={state.replying_to == Some(id)}
-                    editing={state.editing == Some(id)}
-                    focus={state.focus == Some(id)}
-                    highlighted={state.highlighted == Some(id)}
-                    mine={state.authorship(id).cloned()}
-                />
-            })
+    // The list, a block at a time: the first block at once (the first screenful and more),
+    // the rest in slices between which the browser paints and answers input. A comment that
+    // must take focus (a permalink, a reply just sent) has its block, and all before it,
+    // rendered at once.
+    let lines = state.lines();
+    let total_blocks = lines.len().div_ceil(BLOCK);
+    let needed = state
+        .focus
+        .and_then(|id| lines.iter().position(|line| line.id == id))
+        .map_or(1, |at| at / BLOCK + 1);
+    let shown = {
+        let mut wanted = shown_blocks.borrow_mut();
+        *wanted = (*wanted).max(needed);
+        (*wanted).min(total_blocks)
+    };
+    {
+        let (shown_blocks, grow) = (shown_blocks.clone(), grow.clone());
+        use_effect_with((shown, total_blocks), move |&(shown, total)| {
+            let timer = (shown < total)
+                .then(|| grow_later(shown_blocks, grow))
+                .flatten();
+            move || {
+                if let Some((handle, _tick)) = timer {
+                    if let Some(window) = web_sys::window() {
+                        window.clear_timeout_with_handle(handle);
+                    }
+                }
+            }
         });
+    }
+    let blocks = lines.chunks(BLOCK).take(shown).map(|block| {
+        let comments: Vec<CommentProps> = block
+            .iter()
+            .filter_map(
+                |&Line {
+                     id,
+                     depth,
+                     held_back,
+                 }| {
+                    let target = VoteTarget::Comment(id);
+                    Some(CommentProps {
+                        comment: state.comment(id)?.clone(),
+                        depth,
+                        collapsed: state.is_collapsed(id),
+                        replies: state.index().descendant_count(id),
+                        held_back,
+                        actions: actions.clone(),
+                        vote_pending: state.vote_pending(target),
+                        problem: state
+                            .problem_at(target)
+                            .map(|e| AttrValue::from(text::api_error(lang, e))),
+                        replying: state.replying_to == Some(id),
+                        editing: state.editing == Some(id),
+                        focus: state.focus == Some(id),
+                        highlighted: state.highlighted == Some(id),
+                        mine: state.authorship(id).cloned(),
+                    })
+                },
+            )
+            .collect();
+        let key = block.first().map_or(0, |line| line.id);
+        html! { <CommentBlock {key} {comments} /> }
+    });
 
     html! {
         <section class="caucus-thread" aria-labelledby="caucus-heading" ref={section_ref}
@@ -149,9 +192,53 @@ pub fn thread_view(props: &ThreadProps) -> Html {
             </div>
             <CommentForm purpose={FormPurpose::Reply(None)} on_sent={actions.posted.clone()} />
             <div class="caucus-comments">
-                { for comments }
+                { for blocks }
             </div>
         </section>
+    }
+}
+
+/// Comments per block of the list. Each block is a component that re-renders only when one
+/// of its comments changes, so a vote costs one block and one comment rather than a keyed
+/// comparison of the whole thread; and the list grows a few blocks at a time.
+pub const BLOCK: usize = 25;
+
+/// How many blocks each later slice adds: small enough that the browser paints and answers
+/// input between slices, large enough that a long thread is soon all there (for Ctrl-F).
+const GROW_BLOCKS: usize = 4;
+
+/// Asks the browser to render more of the list once it has painted and handled input. The
+/// handle clears the timer if the list changes first; the closure lives until then.
+fn grow_later(
+    shown_blocks: Rc<std::cell::RefCell<usize>>,
+    grow: UseForceUpdateHandle,
+) -> Option<(i32, Closure<dyn FnMut()>)> {
+    let tick = Closure::once(move || {
+        let mut shown = shown_blocks.borrow_mut();
+        *shown = shown.saturating_add(GROW_BLOCKS);
+        drop(shown);
+        grow.force_update();
+    });
+    let handle = web_sys::window()?
+        .set_timeout_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 0)
+        .ok()?;
+    Some((handle, tick))
+}
+
+#[derive(Properties, PartialEq)]
+struct BlockProps {
+    comments: Vec<CommentProps>,
+}
+
+/// A run of consecutive comments of the list.
+#[function_component(CommentBlock)]
+fn comment_block(props: &BlockProps) -> Html {
+    html! {
+        <div class="caucus-block">
+            { for props.comments.iter().map(|comment| html! {
+                <CommentView key={comment.comment.id} ..comment.clone() />
+            }) }
+        </div>
     }
 }
 

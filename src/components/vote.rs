@@ -25,40 +25,35 @@ pub struct VoteProps {
 }
 
 #[function_component(VoteControl)]
-pub fn vote_control(props: &VoteProps) -> Html {
-    let lang = use_context::<Lang>().unwrap_or_default();
+pub fn vote_component(props: &VoteProps) -> Html {
+    vote_control(use_context::<Lang>().unwrap_or_default(), props)
+}
+
+/// The control as part of what renders it (each comment does: one component fewer per
+/// comment).
+pub fn vote_control(lang: Lang, props: &VoteProps) -> Html {
     let onclick = props.on_vote.clone().map(|on_vote| {
         let wanted = !props.voted;
         Callback::from(move |_: MouseEvent| on_vote.emit(wanted))
     });
-    let (button_hook, tally_hook) = if props.thread_level {
-        ("data-caucus-thread-vote", "data-caucus-thread-tally")
-    } else {
-        ("data-caucus-vote", "data-caucus-tally")
-    };
-    let mut button = html! {
-        <button type="button" class="caucus-vote" aria-pressed={props.voted.to_string()}
-            aria-busy={props.pending.then_some("true")}
-            aria-describedby={props.tally_id.clone()} {onclick}>
-            <span class="caucus-vote-arrow" aria-hidden="true">{ "▲" }</span>{ " " }{ lang.phrases().up }
-        </button>
-    };
-    let mut tally = html! {
-        <span class="caucus-tally" id={props.tally_id.clone()} aria-live="polite">
-            { text::vote_tally(lang, props.votes) }
-        </span>
-    };
-    set_hook(&mut button, button_hook);
-    set_hook(&mut tally, tally_hook);
+    // Test hooks, valueless: `data-caucus-thread-vote` on the page's own control,
+    // `data-caucus-vote` on a comment's (an absent value leaves the attribute out).
+    let (thread_hook, comment_hook) = (
+        props.thread_level.then_some(""),
+        (!props.thread_level).then_some(""),
+    );
     html! {
-        <span class="caucus-vote-control">{ button }{ tally }</span>
-    }
-}
-
-/// Adds a valueless `data-caucus-*` test hook; `html!` cannot take an attribute name from a
-/// variable.
-fn set_hook(node: &mut Html, name: &'static str) {
-    if let Html::VTag(tag) = node {
-        std::rc::Rc::make_mut(tag).add_attribute(name, "");
+        <span class="caucus-vote-control">
+            <button type="button" class="caucus-vote" aria-pressed={props.voted.to_string()}
+                aria-busy={props.pending.then_some("true")}
+                aria-describedby={props.tally_id.clone()} {onclick}
+                data-caucus-vote={comment_hook} data-caucus-thread-vote={thread_hook}>
+                <span class="caucus-vote-arrow" aria-hidden="true">{ "▲" }</span>{ " " }{ lang.phrases().up }
+            </button>
+            <span class="caucus-tally" id={props.tally_id.clone()} aria-live="polite"
+                data-caucus-tally={comment_hook} data-caucus-thread-tally={thread_hook}>
+                { text::vote_tally(lang, props.votes) }
+            </span>
+        </span>
     }
 }

@@ -147,6 +147,12 @@ test("deep replies wait behind 'Continue this thread', which opens them in place
   await page.goto(host.origin);
   const comments = page.locator("#big [data-caucus-comment]");
   await comments.first().waitFor({ timeout: 60_000 });
+  // The list arrives a block at a time (components/thread.rs): wait for all of it.
+  await page.waitForFunction(
+    (n) => document.querySelector("#big").shadowRoot.querySelectorAll("[data-caucus-comment]").length === n,
+    SHOWN,
+    { timeout: 60_000 },
+  );
   assert.equal(await comments.count(), SHOWN);
   // The first chain: its comment at depth 6 offers to continue, with how many wait.
   const deep = page.locator(`#big [data-caucus-comment="${bigIds[CAP]}"]`);
