@@ -394,10 +394,11 @@ impl Endpoint {
 pub enum Live {
     /// The stream is open (first time, or again after a failure).
     Opened,
-    /// One change; `version` is the event's id, where to resume after a failure.
+    /// One change; `version` is the event's id, where to resume after a failure. (Boxed: a
+    /// comment is large beside the other variants.)
     Change {
         version: Option<u64>,
-        event: ThreadEvent,
+        event: Box<ThreadEvent>,
     },
     /// The stream failed (the server went away, refused, or sent something else than events).
     Broken,
@@ -446,7 +447,7 @@ pub fn read_change(data: &JsValue, id: &str) -> Option<Live> {
     let event = serde_json::from_str::<ThreadEvent>(&data.as_string()?).ok()?;
     Some(Live::Change {
         version: id.trim().parse().ok(),
-        event,
+        event: Box::new(event),
     })
 }
 

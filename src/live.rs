@@ -158,7 +158,7 @@ impl Inner {
                 if let Some(version) = version {
                     self.since.set(self.since.get().max(version));
                 }
-                self.on_event.emit(event);
+                self.on_event.emit(*event);
             }
             Live::Broken => {
                 self.close();
