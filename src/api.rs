@@ -4,12 +4,15 @@
 //! an HTML error page from a proxy, a body cut off halfway, a JSON error from the server — ends
 //! up as one [`ApiError`] whose `Display` is a sentence the views show as it is. Deciding what
 //! an answer means ([`interpret`]) is pure, so it is tested natively.
+//!
+//! Live updates come through here too: [`Endpoint::subscribe`] opens the thread's event stream
+//! (an `EventSource`); when to open and close it is [`crate::live`]'s business.
 
 use std::fmt;
 
 use caucus_model::{
     limits, Comment, CommentEdit, CommentId, CreatedComment, ErrorBody, NewComment, NewVoter,
-    SortOrder, ThreadResponse, VoteState,
+    SortOrder, ThreadEvent, ThreadResponse, VoteState,
 };
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -335,6 +338,46 @@ impl Endpoint {
         interpret(status, &text).map(Some)
     }
 
+    /// `GET /api/threads/{slug}/events?since=<version>` as Server-Sent Events: every change
+    /// after `since` comes to `on` as [`Live::Change`], then each new one as it happens. The
+    /// stream is closed when the [`Subscription`] is dropped. A failure of the stream is
+    /// [`Live::Broken`] and the stream is left alone: the caller closes it and decides when to
+    /// try again (the browser's own reconnect would ignore the reader's screen).
+    pub fn subscribe(
+        &self,
+        since: u64,
+        on: impl Fn(Live) + 'static,
+    ) -> Result<Subscription, ApiError> {
+        let url = format!(
+            "{}/events?since={since}",
+            thread_url(&self.server, &self.slug)?
+        );
+        let source =
+            web_sys::EventSource::new(&url).map_err(|e| ApiError::Unexpected(js_error_text(&e)))?;
+        let on = std::rc::Rc::new(on);
+        let change = {
+            let on = on.clone();
+            Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
+                if let Some(change) = read_change(&message.data(), &message.last_event_id()) {
+                    on(change);
+                }
+            })
+        };
+        let opened = {
+            let on = on.clone();
+            Closure::<dyn Fn()>::new(move || on(Live::Opened))
+        };
+        let broken = Closure::<dyn Fn()>::new(move || on(Live::Broken));
+        let subscription = Subscription {
+            source,
+            change,
+            opened,
+            broken,
+        };
+        subscription.listen(true);
+        Ok(subscription)
+    }
+
     async fn call(
         &self,
         method: Method,
@@ -344,6 +387,68 @@ impl Endpoint {
     ) -> Result<(u16, String), ApiError> {
         send(method.as_str(), url, headers, body, None).await
     }
+}
+
+/// What the live stream of a thread reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Live {
+    /// The stream is open (first time, or again after a failure).
+    Opened,
+    /// One change; `version` is the event's id, where to resume after a failure. (Boxed: a
+    /// comment is large beside the other variants.)
+    Change {
+        version: Option<u64>,
+        event: Box<ThreadEvent>,
+    },
+    /// The stream failed (the server went away, refused, or sent something else than events).
+    Broken,
+}
+
+/// One open event stream. Dropping it closes the stream.
+pub struct Subscription {
+    source: web_sys::EventSource,
+    change: Closure<dyn Fn(web_sys::MessageEvent)>,
+    opened: Closure<dyn Fn()>,
+    broken: Closure<dyn Fn()>,
+}
+
+impl Subscription {
+    /// Adds (or removes) the listeners.
+    fn listen(&self, on: bool) {
+        let listeners: [(&str, &JsValue); 3] = [
+            ("change", self.change.as_ref()),
+            ("open", self.opened.as_ref()),
+            ("error", self.broken.as_ref()),
+        ];
+        for (name, listener) in listeners {
+            let listener = listener.unchecked_ref();
+            let _ = if on {
+                self.source.add_event_listener_with_callback(name, listener)
+            } else {
+                self.source
+                    .remove_event_listener_with_callback(name, listener)
+            };
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        // Nothing may call the listeners once they are gone.
+        self.listen(false);
+        self.source.close();
+    }
+}
+
+/// One `change` event: its data as a [`ThreadEvent`], its id as the thread's version. An event
+/// this widget cannot read (a newer server's kind of change) is skipped, not an error: the
+/// next reload shows it.
+pub fn read_change(data: &JsValue, id: &str) -> Option<Live> {
+    let event = serde_json::from_str::<ThreadEvent>(&data.as_string()?).ok()?;
+    Some(Live::Change {
+        version: id.trim().parse().ok(),
+        event: Box::new(event),
+    })
 }
 
 /// Sends a request (with `Accept: application/json`, and `Content-Type: application/json` when

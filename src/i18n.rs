@@ -148,6 +148,8 @@ pub struct Phrases {
     pub comments: Forms,
     pub tally: Forms,
     pub replies_hidden: Forms,
+    /// The button that shows comments the live stream brought ("2 new comments").
+    pub new_comments: Forms,
     pub up: &'static str,
     pub reply: &'static str,
     pub edit: &'static str,
@@ -216,6 +218,7 @@ pub static EN: Phrases = Phrases {
     comments: ["", "{n} comment", "", "", "", "{n} comments"],
     tally: ["", "{n} user has voted.", "", "", "", "{n} users have voted."],
     replies_hidden: ["", "{n} reply hidden", "", "", "", "{n} replies hidden"],
+    new_comments: ["", "{n} new comment", "", "", "", "{n} new comments"],
     up: "up",
     reply: "reply",
     edit: "edit",
@@ -279,6 +282,7 @@ pub static DE: Phrases = Phrases {
     comments: ["", "{n} Kommentar", "", "", "", "{n} Kommentare"],
     tally: ["", "{n} Person hat abgestimmt.", "", "", "", "{n} Personen haben abgestimmt."],
     replies_hidden: ["", "{n} Antwort ausgeblendet", "", "", "", "{n} Antworten ausgeblendet"],
+    new_comments: ["", "{n} neuer Kommentar", "", "", "", "{n} neue Kommentare"],
     up: "dafür",
     reply: "antworten",
     edit: "bearbeiten",
@@ -342,6 +346,7 @@ pub static FR: Phrases = Phrases {
     comments: ["", "{n} commentaire", "", "", "{n} de commentaires", "{n} commentaires"],
     tally: ["", "{n} personne a voté.", "", "", "{n} de personnes ont voté.", "{n} personnes ont voté."],
     replies_hidden: ["", "{n} réponse masquée", "", "", "{n} de réponses masquées", "{n} réponses masquées"],
+    new_comments: ["", "{n} nouveau commentaire", "", "", "{n} de nouveaux commentaires", "{n} nouveaux commentaires"],
     up: "pour",
     reply: "répondre",
     edit: "modifier",
@@ -405,6 +410,7 @@ pub static RU: Phrases = Phrases {
     comments: ["", "{n} комментарий", "", "{n} комментария", "{n} комментариев", ""],
     tally: ["", "{n} пользователь проголосовал.", "", "{n} пользователя проголосовали.", "{n} пользователей проголосовали.", ""],
     replies_hidden: ["", "{n} ответ скрыт", "", "{n} ответа скрыто", "{n} ответов скрыто", ""],
+    new_comments: ["", "{n} новый комментарий", "", "{n} новых комментария", "{n} новых комментариев", ""],
     up: "за",
     reply: "ответить",
     edit: "изменить",
@@ -468,6 +474,7 @@ pub static AR: Phrases = Phrases {
     comments: ["لا توجد تعليقات", "تعليق واحد", "تعليقان", "{n} تعليقات", "{n} تعليقًا", "{n} تعليق"],
     tally: ["لم يصوّت أي مستخدم.", "صوّت مستخدم واحد.", "صوّت مستخدمان.", "صوّت {n} مستخدمين.", "صوّت {n} مستخدمًا.", "صوّت {n} مستخدم."],
     replies_hidden: ["لا ردود مخفية", "رد واحد مخفي", "ردّان مخفيان", "{n} ردود مخفية", "{n} ردًا مخفيًا", "{n} رد مخفي"],
+    new_comments: ["لا توجد تعليقات جديدة", "تعليق جديد واحد", "تعليقان جديدان", "{n} تعليقات جديدة", "{n} تعليقًا جديدًا", "{n} تعليق جديد"],
     up: "تأييد",
     reply: "رد",
     edit: "تعديل",
@@ -557,6 +564,11 @@ mod tests {
         assert_eq!(Lang::Fr.plural(1_000_000), Plural::Many);
         assert_eq!(Lang::Fr.count(&FR.comments, 0), "0 commentaire");
         assert_eq!(Lang::Fr.count(&FR.comments, 3), "3 commentaires");
+        assert_eq!(Lang::Fr.count(&FR.new_comments, 1), "1 nouveau commentaire");
+        assert_eq!(
+            Lang::Fr.count(&FR.new_comments, 2),
+            "2 nouveaux commentaires"
+        );
     }
 
     #[test]
@@ -591,6 +603,11 @@ mod tests {
             Lang::Ru.count(&RU.tally, 11),
             "11 пользователей проголосовали."
         );
+        let new = |n| Lang::Ru.count(&RU.new_comments, n);
+        assert_eq!(new(1), "1 новый комментарий");
+        assert_eq!(new(2), "2 новых комментария");
+        assert_eq!(new(5), "5 новых комментариев");
+        assert_eq!(new(21), "21 новый комментарий");
     }
 
     #[test]
@@ -616,6 +633,8 @@ mod tests {
         assert_eq!(Lang::Ar.count(&AR.tally, 5), "صوّت 5 مستخدمين.");
         assert_eq!(Lang::Ar.count(&AR.tally, 11), "صوّت 11 مستخدمًا.");
         assert_eq!(Lang::Ar.count(&AR.tally, 100), "صوّت 100 مستخدم.");
+        assert_eq!(Lang::Ar.count(&AR.new_comments, 2), "تعليقان جديدان");
+        assert_eq!(Lang::Ar.count(&AR.new_comments, 3), "3 تعليقات جديدة");
     }
 
     #[test]
@@ -626,6 +645,7 @@ mod tests {
                 &p.comments,
                 &p.tally,
                 &p.replies_hidden,
+                &p.new_comments,
                 &p.minutes_ago,
                 &p.hours_ago,
                 &p.days_ago,

@@ -6,6 +6,7 @@
 //! instance).
 //!
 //! - [`api`]: the only code that talks to the server; one error type, [`api::ApiError`].
+//! - [`live`]: live updates while a thread is on screen (its event stream, reconnects).
 //! - [`state`]: a thread's state as a pure reducer; the views only dispatch to it.
 //! - [`components`]: the views.
 //! - [`text`]: every phrase the widget shows (plurals, dates), built from [`i18n`]'s tables.
@@ -18,6 +19,7 @@ pub mod api;
 pub mod components;
 pub mod i18n;
 pub mod identicon;
+pub mod live;
 pub mod permalink;
 pub mod state;
 pub mod storage;

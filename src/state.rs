@@ -10,7 +10,8 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use caucus_model::{
-    Comment, CommentId, SortOrder, Thread, ThreadIndex, ThreadResponse, VisibleComment, VoteState,
+    Comment, CommentId, SortOrder, Thread, ThreadEvent, ThreadIndex, ThreadResponse,
+    VisibleComment, VoteState,
 };
 use yew::Reducible;
 
@@ -88,6 +89,16 @@ pub enum Action {
     /// and move focus (and so the view) to it. A comment this thread does not hold is ignored:
     /// the link may name another widget's comment on the same page.
     Reveal(CommentId),
+    /// A change another reader (or this one) made, from the live stream: a comment the reader
+    /// has is updated in place; one they do not have waits in [`ThreadState::new_comments`].
+    Live(ThreadEvent),
+    /// "2 new comments" pressed: the waiting comments take their places in the tree, and the
+    /// first of them the focus.
+    ShowNew,
+    /// A new comment of this reader's went out (`true`) or came back, stored or refused
+    /// (`false`). While one is on its way, one waiting comment may be it (its event can come
+    /// before the answer), so it is not counted as new.
+    Sending(bool),
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -115,6 +126,13 @@ pub struct ThreadState {
     pub highlighted: Option<CommentId>,
     /// Deep comments whose replies the reader asked to see ("Continue this thread").
     continued: Rc<HashSet<CommentId>>,
+    /// The thread's version when it was read: where live updates start.
+    pub version: u64,
+    /// Comments the live stream brought that the reader does not have yet, in arrival order.
+    /// Nothing moves under the reader until they ask for them ([`Action::ShowNew`]).
+    arrived: Rc<Vec<Rc<Comment>>>,
+    /// This reader's new comments on their way to the server.
+    sending: usize,
 }
 
 /// How deep the list goes before "Continue this thread": the replies below a comment at this
@@ -215,6 +233,17 @@ impl ThreadState {
         self.own.get(&id)
     }
 
+    /// How many new comments wait for the reader to show them: the "2 new comments" button.
+    /// Placeholders of deleted comments do not count, nor, while this reader's own comment is
+    /// on its way, as many waiting comments as may be it.
+    pub fn new_comments(&self) -> usize {
+        self.arrived
+            .iter()
+            .filter(|c| !c.deleted)
+            .count()
+            .saturating_sub(self.sending)
+    }
+
     pub fn vote_pending(&self, target: VoteTarget) -> bool {
         self.pending_votes.contains(&target)
     }
@@ -282,10 +311,107 @@ impl ThreadState {
         }
     }
 
+    /// Expands what hides `id` (collapsed ancestors, "Continue this thread" above it).
+    fn open_way_to(&mut self, id: CommentId) {
+        let ancestors = self.ancestors(id);
+        if ancestors.iter().any(|a| self.collapsed.contains(a)) {
+            let collapsed = Rc::make_mut(&mut self.collapsed);
+            for ancestor in &ancestors {
+                collapsed.remove(ancestor);
+            }
+        }
+        if ancestors.iter().any(|a| !self.continued.contains(a)) {
+            Rc::make_mut(&mut self.continued).extend(ancestors);
+        }
+    }
+
+    /// Applies one change from the live stream. Returns false when it changes nothing.
+    fn apply(&mut self, event: ThreadEvent) -> bool {
+        match event {
+            ThreadEvent::ThreadVotes { votes } => {
+                // A vote of this reader's on its way shows its own tally until the server's
+                // answer replaces it.
+                if self.vote_pending(VoteTarget::Thread) {
+                    return false;
+                }
+                let Some(thread) = self.thread.as_mut() else {
+                    return false;
+                };
+                if thread.votes == votes {
+                    return false;
+                }
+                Rc::make_mut(thread).votes = votes;
+                true
+            }
+            ThreadEvent::Comment { mut comment } => {
+                let id = comment.id;
+                if let Some(old) = self.comments.get(&id) {
+                    // Events are the same for everyone: what this reader voted is theirs.
+                    comment.viewer_voted = old.viewer_voted;
+                    if self.vote_pending(VoteTarget::Comment(id)) {
+                        comment.votes = old.votes;
+                    }
+                    if **old == comment {
+                        return false;
+                    }
+                    self.upsert(comment);
+                    return true;
+                }
+                let arrived = Rc::make_mut(&mut self.arrived);
+                match arrived.iter_mut().find(|c| c.id == id) {
+                    Some(waiting) => *waiting = Rc::new(comment),
+                    None => arrived.push(Rc::new(comment)),
+                }
+                true
+            }
+        }
+    }
+
+    /// Puts the waiting comments into the tree and gives the first of them, in reading order,
+    /// the focus; if every one of them is hidden (a collapsed or held-back branch), the way to
+    /// the first is opened, as a permalink would.
+    fn show_new(&mut self) -> bool {
+        if self.arrived.is_empty() {
+            return false;
+        }
+        let arrived = std::mem::take(Rc::make_mut(&mut self.arrived));
+        let new: HashSet<CommentId> = arrived.iter().map(|c| c.id).collect();
+        let comments = Rc::make_mut(&mut self.comments);
+        for comment in arrived {
+            comments.insert(comment.id, comment);
+        }
+        self.rebuild_index();
+        let shown = self.lines().into_iter().find(|line| new.contains(&line.id));
+        let first = match shown {
+            Some(line) => Some(line.id),
+            None => {
+                let first = self
+                    .index
+                    .visible(|_| false)
+                    .into_iter()
+                    .find(|c| new.contains(&c.id))
+                    .map(|c| c.id);
+                if let Some(id) = first {
+                    self.open_way_to(id);
+                }
+                first
+            }
+        };
+        if first.is_some() {
+            self.focus = first;
+        }
+        true
+    }
+
     fn load(&mut self, response: ThreadResponse) {
         let ThreadResponse {
-            thread, comments, ..
+            thread,
+            comments,
+            version,
         } = response;
+        self.version = version;
+        // The fresh answer holds everything that was waiting.
+        self.arrived = Rc::default();
         let comments: HashMap<CommentId, Rc<Comment>> =
             comments.into_iter().map(|c| (c.id, Rc::new(c))).collect();
         self.comments = Rc::new(comments);
@@ -384,6 +510,10 @@ impl Reducible for ThreadState {
             } => {
                 let id = comment.id;
                 Rc::make_mut(&mut next.own).insert(id, Rc::new(authorship));
+                // Its event may have come first: it is this reader's, not a new one.
+                if next.arrived.iter().any(|c| c.id == id) {
+                    Rc::make_mut(&mut next.arrived).retain(|c| c.id != id);
+                }
                 if let Some(parent) = comment.parent_id {
                     // The reply must be seen: open its parent if the reader had collapsed it.
                     if next.collapsed.contains(&parent) {
@@ -444,19 +574,22 @@ impl Reducible for ThreadState {
                 if !self.comments.contains_key(&id) {
                     return self;
                 }
-                let ancestors = self.ancestors(id);
-                if ancestors.iter().any(|a| self.collapsed.contains(a)) {
-                    let collapsed = Rc::make_mut(&mut next.collapsed);
-                    for ancestor in &ancestors {
-                        collapsed.remove(ancestor);
-                    }
-                }
-                if ancestors.iter().any(|a| !self.continued.contains(a)) {
-                    Rc::make_mut(&mut next.continued).extend(ancestors);
-                }
+                next.open_way_to(id);
                 next.highlighted = Some(id);
                 next.focus = Some(id);
             }
+            Action::Live(event) => {
+                if !next.apply(event) {
+                    return self;
+                }
+            }
+            Action::ShowNew => {
+                if !next.show_new() {
+                    return self;
+                }
+            }
+            Action::Sending(true) => next.sending = next.sending.saturating_add(1),
+            Action::Sending(false) => next.sending = next.sending.saturating_sub(1),
         }
         Rc::new(next)
     }
@@ -905,5 +1038,238 @@ mod tests {
         let lines = state.lines();
         assert!(lines.iter().any(|l| l.id == 14), "{lines:?}");
         assert_eq!(state.focus, Some(14));
+    }
+
+    fn live(comment: Comment) -> Action {
+        Action::Live(ThreadEvent::Comment { comment })
+    }
+
+    #[test]
+    fn a_live_change_to_a_comment_the_reader_has_is_made_in_place() {
+        let state = loaded().reduce(Action::SetSort(SortOrder::Top));
+        let before = visible(&state);
+        // This reader voted for 1 (the server's event never says so: it is for everyone).
+        let state = state
+            .reduce(Action::VoteStarted {
+                target: VoteTarget::Comment(1),
+                wanted: true,
+            })
+            .reduce(Action::VoteSettled {
+                target: VoteTarget::Comment(1),
+                previous: VoteState {
+                    votes: 0,
+                    viewer_voted: false,
+                },
+                result: Ok(VoteState {
+                    votes: 1,
+                    viewer_voted: true,
+                }),
+            });
+        let mut tallied = comment(1, None, 0, 9);
+        tallied.body_html = "<p>edited elsewhere</p>".into();
+        tallied.edited_at = Some("2016-07-20T15:00:00Z".into());
+        let state = state.reduce(live(tallied));
+        assert_eq!(
+            votes_of(&state, 1),
+            (9, true),
+            "the reader's own vote stays"
+        );
+        assert_eq!(
+            state.comment(1).unwrap().body_html,
+            "<p>edited elsewhere</p>"
+        );
+        assert_eq!(visible(&state), before, "nothing moves, even under top");
+        assert_eq!(state.new_comments(), 0);
+
+        // Deleted elsewhere: its placeholder takes its place; its replies stay.
+        let mut gone = comment(2, Some(1), 1, 0);
+        gone.deleted = true;
+        let state = state.reduce(live(gone));
+        assert!(state.comment(2).unwrap().deleted);
+        assert_eq!(visible(&state), before);
+
+        // The same change twice is nothing.
+        let again = state
+            .clone()
+            .reduce(live(state.comment(2).unwrap().as_ref().clone()));
+        assert!(Rc::ptr_eq(&state, &again));
+    }
+
+    #[test]
+    fn a_live_tally_never_undoes_a_vote_on_its_way() {
+        let target = VoteTarget::Comment(4);
+        let state = loaded().reduce(Action::VoteStarted {
+            target,
+            wanted: true,
+        });
+        assert_eq!(votes_of(&state, 4), (6, true));
+        // Somebody else's vote arrives (counted before ours): the optimistic tally stays.
+        let state = state.reduce(live(comment(4, None, 3, 6)));
+        assert_eq!(votes_of(&state, 4), (6, true));
+        let state = state.reduce(Action::VoteSettled {
+            target,
+            previous: VoteState {
+                votes: 5,
+                viewer_voted: false,
+            },
+            result: Ok(VoteState {
+                votes: 7,
+                viewer_voted: true,
+            }),
+        });
+        assert_eq!(votes_of(&state, 4), (7, true));
+        // Later events set the tally and keep the reader's vote.
+        let state = state.reduce(live(comment(4, None, 3, 8)));
+        assert_eq!(votes_of(&state, 4), (8, true));
+    }
+
+    #[test]
+    fn the_pages_tally_follows_the_stream_but_not_over_a_vote_on_its_way() {
+        let state = loaded().reduce(Action::Live(ThreadEvent::ThreadVotes { votes: 3 }));
+        let thread = state.thread().unwrap();
+        assert_eq!((thread.votes, thread.viewer_voted), (3, false));
+        let state = state.reduce(Action::VoteStarted {
+            target: VoteTarget::Thread,
+            wanted: true,
+        });
+        let state = state.reduce(Action::Live(ThreadEvent::ThreadVotes { votes: 10 }));
+        let thread = state.thread().unwrap();
+        assert_eq!((thread.votes, thread.viewer_voted), (4, true));
+    }
+
+    #[test]
+    fn new_comments_wait_until_the_reader_asks_for_them() {
+        let state = loaded().reduce(Action::Loaded(ThreadResponse {
+            version: 12,
+            ..response(vec![
+                comment(1, None, 0, 0),
+                comment(2, Some(1), 1, 0),
+                comment(3, Some(2), 2, 0),
+                comment(4, None, 3, 5),
+                comment(5, Some(4), 4, 0),
+            ])
+        }));
+        assert_eq!(state.version, 12);
+        let before = visible(&state);
+        let state = state
+            .reduce(live(comment(7, Some(4), 20, 0)))
+            .reduce(live(comment(6, None, 10, 0)));
+        assert_eq!(state.new_comments(), 2);
+        assert_eq!(
+            visible(&state),
+            before,
+            "nothing is inserted before the press"
+        );
+        assert!(state.comment(6).is_none());
+        assert_eq!(state.comment_count(), 5);
+        // An edit of a waiting comment replaces it there, and counts once.
+        let state = state.reduce(live(comment(6, None, 10, 1)));
+        assert_eq!(state.new_comments(), 2);
+
+        let state = state.reduce(Action::ShowNew);
+        assert_eq!(state.new_comments(), 0);
+        assert_eq!(
+            visible(&state),
+            vec![(1, 0), (2, 1), (3, 2), (4, 0), (5, 1), (7, 1), (6, 0)]
+        );
+        assert_eq!(state.comment(6).unwrap().votes, 1);
+        // The first new comment in reading order takes the focus.
+        assert_eq!(state.focus, Some(7));
+        let same = state.clone().reduce(Action::ShowNew);
+        assert!(Rc::ptr_eq(&state, &same));
+    }
+
+    #[test]
+    fn the_readers_own_comment_is_never_new_whichever_comes_first() {
+        // The answer to the POST first, then its event.
+        let state = loaded().reduce(Action::Sending(true));
+        let state = state
+            .reduce(Action::CommentPosted {
+                comment: comment(6, Some(1), 9, 0),
+                authorship: mine("mine"),
+            })
+            .reduce(Action::Sending(false))
+            .reduce(live(comment(6, Some(1), 9, 0)));
+        assert_eq!(state.new_comments(), 0);
+        assert_eq!(state.comment_count(), 6);
+
+        // The event first: while the POST is on its way it is not counted, and its answer
+        // takes it out of the waiting list.
+        let state = loaded()
+            .reduce(Action::Sending(true))
+            .reduce(live(comment(6, Some(1), 9, 0)));
+        assert_eq!(state.new_comments(), 0);
+        let state = state
+            .reduce(Action::CommentPosted {
+                comment: comment(6, Some(1), 9, 0),
+                authorship: mine("mine"),
+            })
+            .reduce(Action::Sending(false));
+        assert_eq!(state.new_comments(), 0);
+        assert_eq!(state.comment_count(), 6);
+        let state = state.reduce(Action::ShowNew);
+        assert_eq!(state.comment_count(), 6);
+
+        // Somebody else's comment during the send shows once the send is over.
+        let state = loaded()
+            .reduce(Action::Sending(true))
+            .reduce(live(comment(8, None, 30, 0)))
+            .reduce(Action::Sending(false));
+        assert_eq!(state.new_comments(), 1);
+        // And a send that failed gives the count back too (Sending(false) without a post).
+        let state = loaded()
+            .reduce(Action::Sending(true))
+            .reduce(live(comment(8, None, 30, 0)));
+        assert_eq!(state.new_comments(), 0);
+        assert_eq!(state.reduce(Action::Sending(false)).new_comments(), 1);
+    }
+
+    #[test]
+    fn new_replies_behind_a_collapse_or_continue_count_and_open_the_way() {
+        let state = loaded().reduce(Action::ToggleCollapse(1));
+        let state = state.reduce(live(comment(6, Some(3), 9, 0)));
+        assert_eq!(state.new_comments(), 1);
+        let state = state.reduce(Action::ShowNew);
+        assert_eq!(state.focus, Some(6));
+        assert!(
+            !state.is_collapsed(1),
+            "the way to the only new reply is opened"
+        );
+        assert_eq!(
+            visible(&state),
+            vec![(1, 0), (2, 1), (3, 2), (6, 3), (4, 0), (5, 1)]
+        );
+
+        // Below "Continue this thread": a reply to the 15th of a chain.
+        let state = chain(15).reduce(live(comment(16, Some(15), 59, 0)));
+        assert_eq!(state.new_comments(), 1);
+        let state = state.reduce(Action::ShowNew);
+        assert_eq!(state.focus, Some(16));
+        assert!(state.lines().iter().any(|l| l.id == 16));
+
+        // A visible new comment beside a hidden one: the visible one takes focus and the
+        // reader's collapse stays.
+        let state = loaded()
+            .reduce(Action::ToggleCollapse(1))
+            .reduce(live(comment(6, Some(3), 9, 0)))
+            .reduce(live(comment(7, Some(5), 9, 0)))
+            .reduce(Action::ShowNew);
+        assert_eq!(state.focus, Some(7));
+        assert!(state.is_collapsed(1));
+        assert_eq!(state.index().descendant_count(1), 3);
+    }
+
+    #[test]
+    fn waiting_placeholders_are_not_new_and_a_reload_takes_what_waited() {
+        let mut gone = comment(6, None, 9, 0);
+        gone.deleted = true;
+        let state = loaded().reduce(live(gone));
+        assert_eq!(state.new_comments(), 0);
+        let state = state
+            .reduce(live(comment(7, None, 10, 0)))
+            .reduce(Action::Fetching)
+            .reduce(Action::Loaded(response(vec![comment(7, None, 10, 0)])));
+        assert_eq!(state.new_comments(), 0);
+        assert_eq!(state.comment_count(), 1);
     }
 }

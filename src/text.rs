@@ -26,6 +26,11 @@ pub fn replies_hidden(lang: Lang, count: usize) -> String {
     lang.count(&lang.phrases().replies_hidden, count as u64)
 }
 
+/// The button that shows the comments written since the reader opened the thread.
+pub fn new_comments(lang: Lang, count: usize) -> String {
+    lang.count(&lang.phrases().new_comments, count as u64)
+}
+
 /// The name of a sort order in the sort control.
 pub fn sort_label(lang: Lang, order: caucus_model::SortOrder) -> &'static str {
     let p = lang.phrases();
@@ -214,6 +219,9 @@ mod tests {
         assert_eq!(comment_count(En, 7), "7 comments");
         assert_eq!(replies_hidden(En, 1), "1 reply hidden");
         assert_eq!(replies_hidden(En, 3), "3 replies hidden");
+        assert_eq!(new_comments(En, 1), "1 new comment");
+        assert_eq!(new_comments(En, 2), "2 new comments");
+        assert_eq!(new_comments(De, 2), "2 neue Kommentare");
         assert_eq!(picture_alt(En, "riverlover"), "riverlover's picture");
         assert_eq!(sort_label(En, caucus_model::SortOrder::Top), "most votes");
     }

@@ -1,11 +1,12 @@
 //! The widget in a real browser (headless Chromium through wasm-bindgen-test-runner): mounted
 //! as `embed.js` mounts it, into a Shadow DOM, with `window.fetch` answering from a fixture so
-//! each test decides what the server says.
+//! each test decides what the server says, and `window.EventSource` replaced by a fake whose
+//! events each test sends.
 //!
 //! Run with `cargo test --target wasm32-unknown-unknown -p caucus --test widget`.
 #![cfg(target_arch = "wasm32")]
 
-use caucus_model::{Comment, Thread, ThreadResponse};
+use caucus_model::{Comment, Thread, ThreadEvent, ThreadResponse};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -15,8 +16,45 @@ use web_sys::{Element, HtmlElement, ShadowRoot};
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen(inline_js = r#"
+// A fake event stream: records what was opened; the test opens, sends and breaks it.
+class FakeEventSource extends EventTarget {
+  constructor(url) {
+    super();
+    this.url = url;
+    this.readyState = 0;
+    window.__caucusStreams.push(this);
+  }
+  close() {
+    this.readyState = 2;
+  }
+}
+function fakeStreams() {
+  window.__caucusStreams = [];
+  window.EventSource = FakeEventSource;
+}
+// Every stream opened whose URL contains `part`: "open <url>" or "closed <url>".
+export function streams(part) {
+  return window.__caucusStreams
+    .filter((s) => s.url.includes(part))
+    .map((s) => `${s.readyState === 2 ? "closed" : "open"} ${s.url}`);
+}
+function latest(part) {
+  return window.__caucusStreams.filter((s) => s.url.includes(part)).pop();
+}
+export function streamOpens(part) {
+  const s = latest(part);
+  s.readyState = 1;
+  s.dispatchEvent(new Event("open"));
+}
+export function streamSends(part, id, data) {
+  latest(part).dispatchEvent(new MessageEvent("change", { data, lastEventId: id }));
+}
+export function streamBreaks(part) {
+  latest(part).dispatchEvent(new Event("error"));
+}
 // A fake server: a reading answers with `body`; writes answer from routes set by `route`.
 export function answerWith(status, contentType, body) {
+  fakeStreams();
   window.__caucusRequests = [];
   window.__caucusRoutes = {};
   window.__caucusSent = [];
@@ -51,6 +89,7 @@ export function press(element, key, ctrl) {
   element.dispatchEvent(new KeyboardEvent("keydown", { key, ctrlKey: !!ctrl, bubbles: true }));
 }
 export function refuseConnections() {
+  fakeStreams();
   window.fetch = async () => { throw new TypeError("Failed to fetch"); };
 }
 export function requests() {
@@ -69,6 +108,13 @@ extern "C" {
     #[wasm_bindgen(js_name = type)]
     fn type_into(element: &Element, value: &str);
     fn press(element: &Element, key: &str, ctrl: bool);
+    fn streams(part: &str) -> Vec<String>;
+    #[wasm_bindgen(js_name = streamOpens)]
+    fn stream_opens(part: &str);
+    #[wasm_bindgen(js_name = streamSends)]
+    fn stream_sends(part: &str, id: &str, data: &str);
+    #[wasm_bindgen(js_name = streamBreaks)]
+    fn stream_breaks(part: &str);
 }
 
 const SERVER: &str = "http://caucus.test";
@@ -830,4 +876,169 @@ fn set_fragment(fragment: &str) {
     replace
         .call3(&history, &JsValue::NULL, &"".into(), &fragment.into())
         .expect("replaced");
+}
+
+/// The fixture as read at thread version 7.
+fn fixture_at_version_7() -> String {
+    let mut response: ThreadResponse =
+        serde_json::from_str(&fixture()).expect("the fixture parses");
+    response.version = 7;
+    serde_json::to_string(&response).expect("serializes")
+}
+
+fn change(event: &ThreadEvent) -> String {
+    serde_json::to_string(event).expect("serializes")
+}
+
+#[wasm_bindgen_test]
+async fn live_changes_land_in_place_and_new_comments_wait_for_the_reader() {
+    clear_storage();
+    answer_with(200, "application/json", &fixture_at_version_7());
+    let (host, root) = mount_thread("live");
+    until("the comments", || {
+        all(&root, "[data-caucus-comment]").len() == 4
+    })
+    .await;
+    // On screen (other tests may have left threads above it): the stream opens from the
+    // version the thread was read at.
+    host.scroll_into_view();
+    until("the stream", || !streams("/threads/live/").is_empty()).await;
+    assert_eq!(
+        streams("/threads/live/"),
+        ["open http://caucus.test/api/threads/live/events?since=7"]
+    );
+    stream_opens("/threads/live/");
+
+    // Someone votes for Lookout's comment: its tally changes in place.
+    let mut voted = comment(3, Some(2), "Lookout", 5);
+    voted.body_html = "<p>edited elsewhere</p>".into();
+    stream_sends(
+        "/threads/live/",
+        "8",
+        &change(&ThreadEvent::Comment { comment: voted }),
+    );
+    until("the new tally", || {
+        text(&one(&root, "[data-caucus-comment='3'] [data-caucus-tally]")) == "5 users have voted."
+    })
+    .await;
+    assert!(text(&one(&root, "[data-caucus-comment='3']")).contains("edited elsewhere"));
+
+    // Someone replies to riverlover: a button says so, and nothing is inserted yet.
+    let live = one(&root, ".caucus-live");
+    assert_eq!(live.get_attribute("aria-live").as_deref(), Some("polite"));
+    assert!(root
+        .query_selector("[data-caucus-show-new]")
+        .expect("selector")
+        .is_none());
+    stream_sends(
+        "/threads/live/",
+        "9",
+        &change(&ThreadEvent::Comment {
+            comment: comment(5, Some(1), "newcomer", 0),
+        }),
+    );
+    until("the button", || {
+        root.query_selector("[data-caucus-show-new]")
+            .ok()
+            .flatten()
+            .is_some()
+    })
+    .await;
+    let button = one(&root, "[data-caucus-show-new]");
+    assert_eq!(button.tag_name(), "BUTTON");
+    assert_eq!(text(&button), "1 new comment");
+    assert_eq!(all(&root, "[data-caucus-comment]").len(), 4);
+    assert_eq!(text(&one(&root, "h2")), "4 comments");
+
+    // Pressed: the reply takes its place under riverlover's comment, and the focus.
+    click(&button);
+    until("the new comment, focused", || {
+        root.active_element()
+            .and_then(|e| e.get_attribute("data-caucus-comment"))
+            .as_deref()
+            == Some("5")
+    })
+    .await;
+    let order: Vec<String> = all(&root, "[data-caucus-comment]")
+        .iter()
+        .filter_map(|c| c.get_attribute("data-caucus-comment"))
+        .collect();
+    assert_eq!(order, ["1", "2", "3", "5", "4"]);
+    assert!(root
+        .query_selector("[data-caucus-show-new]")
+        .expect("selector")
+        .is_none());
+
+    // The page's own tally.
+    stream_sends(
+        "/threads/live/",
+        "10",
+        &change(&ThreadEvent::ThreadVotes { votes: 3 }),
+    );
+    until("the page's tally", || {
+        text(&one(&root, "[data-caucus-thread-tally]")) == "3 users have voted."
+    })
+    .await;
+
+    // The stream fails: it is closed, and opened again a second later from the last event.
+    stream_breaks("/threads/live/");
+    assert_eq!(
+        streams("/threads/live/"),
+        ["closed http://caucus.test/api/threads/live/events?since=7"]
+    );
+    until("the second stream", || streams("/threads/live/").len() == 2).await;
+    assert_eq!(
+        streams("/threads/live/")[1],
+        "open http://caucus.test/api/threads/live/events?since=10"
+    );
+
+    // Gone from the page: the stream is closed.
+    host.remove();
+    until("the stream closed", || {
+        streams("/threads/live/")
+            .iter()
+            .all(|s| s.starts_with("closed"))
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn a_thread_off_screen_holds_no_stream_until_it_scrolls_into_view() {
+    answer_with(200, "application/json", &fixture());
+    let spacer = document().create_element("div").expect("a div");
+    spacer
+        .set_attribute("style", "height: 5000px")
+        .expect("style");
+    document()
+        .body()
+        .expect("a body")
+        .append_child(&spacer)
+        .expect("append");
+    let (host, root) = mount_thread("below");
+    until("the comments", || {
+        all(&root, "[data-caucus-comment]").len() == 4
+    })
+    .await;
+    // Several frames, in which an observer on screen would have reported.
+    for _ in 0..10 {
+        sleep(20).await;
+        yew::scheduler::flush().await;
+    }
+    assert!(streams("/threads/below/").is_empty());
+
+    host.scroll_into_view();
+    until("the stream", || !streams("/threads/below/").is_empty()).await;
+    assert_eq!(
+        streams("/threads/below/"),
+        ["open http://caucus.test/api/threads/below/events?since=0"]
+    );
+    web_sys::window()
+        .expect("window")
+        .scroll_to_with_x_and_y(0.0, 0.0);
+    until("the stream closed", || {
+        streams("/threads/below/") == ["closed http://caucus.test/api/threads/below/events?since=0"]
+    })
+    .await;
+    host.remove();
+    spacer.remove();
 }

@@ -188,6 +188,9 @@ fn api_cors() -> CorsLayer {
             header::CONTENT_TYPE,
             HeaderName::from_static("x-caucus-voter"),
             HeaderName::from_static("x-caucus-edit-token"),
+            // A browser's own EventSource sends it without asking; a client that reads the
+            // event stream through `fetch` (to resume it) has to ask first.
+            HeaderName::from_static("last-event-id"),
         ])
         .expose_headers([header::RETRY_AFTER])
 }

@@ -278,3 +278,31 @@ async fn without_the_event_stream_header_the_path_is_a_thread_and_bad_versions_a
         .await;
     assert_eq!(bad_slug.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_page_on_another_origin_may_read_and_resume_the_stream() {
+    let server = TestServer::new().await;
+    // The stream itself: `Events::open` checks `Access-Control-Allow-Origin: *` on every one.
+    let mut events = Events::open(&server, "/api/threads/t/events?since=0", None).await;
+    server.post_comment("t", json!({"body": "hello"})).await;
+    let _ = events.next().await;
+    // A client that resumes through `fetch` with `Last-Event-ID` is preflighted first.
+    let response = server
+        .request(
+            Request::builder()
+                .method(Method::OPTIONS)
+                .uri("/api/threads/t/events")
+                .header("origin", "https://blog.example")
+                .header("access-control-request-method", "GET")
+                .header("access-control-request-headers", "last-event-id")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(response.status.is_success(), "{}", response.status);
+    assert_eq!(response.header("access-control-allow-origin"), "*");
+    assert!(response
+        .header("access-control-allow-headers")
+        .to_lowercase()
+        .contains("last-event-id"));
+}

@@ -33,6 +33,8 @@ pub struct CommentActions {
     /// Open (`Some`) or close (`None`) an edit form.
     pub edit: Callback<Option<CommentId>>,
     pub posted: Callback<Sent>,
+    /// A new comment of this reader's went out (`true`) or came back (`false`).
+    pub sending: Callback<bool>,
     pub edited: Callback<Sent>,
     pub delete: Callback<CommentId>,
     /// Show the replies held back below a deep comment.
@@ -194,7 +196,7 @@ pub fn comment_view(props: &CommentProps) -> Html {
         });
         html! {
             <CommentForm purpose={FormPurpose::Reply(Some(id))} on_sent={actions.posted.clone()}
-                {on_cancel} />
+                on_sending={actions.sending.clone()} {on_cancel} />
         }
     });
 

@@ -45,6 +45,9 @@ pub struct FormProps {
     /// Closes the form (Cancel, Escape); the form at the top of the thread has none.
     #[prop_or_default]
     pub on_cancel: Option<Callback<()>>,
+    /// A new comment went out (`true`), or its answer came back (`false`, after `on_sent`).
+    #[prop_or_default]
+    pub on_sending: Option<Callback<bool>>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -171,6 +174,7 @@ pub fn comment_form(props: &FormProps) -> Html {
             props.on_sent.clone(),
             draft_key.clone(),
         );
+        let on_sending = props.on_sending.clone();
         let endpoint = endpoint.clone();
         let honeypot_ref = honeypot_ref.clone();
         Callback::from(move |()| {
@@ -188,6 +192,10 @@ pub fn comment_form(props: &FormProps) -> Html {
             };
             sending.set(true);
             error.set(None);
+            if let Some(on_sending) = &on_sending {
+                on_sending.emit(true);
+            }
+            let on_sending = on_sending.clone();
             let typed = (*draft).clone();
             let website = honeypot_value(&honeypot_ref);
             let (draft, sending, error) = (draft.clone(), sending.clone(), error.clone());
@@ -253,6 +261,9 @@ pub fn comment_form(props: &FormProps) -> Html {
                         });
                     }
                     Err(problem) => error.set(Some(text::api_error(lang, &problem))),
+                }
+                if let Some(on_sending) = &on_sending {
+                    on_sending.emit(false);
                 }
             });
         })

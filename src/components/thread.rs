@@ -19,6 +19,7 @@ use crate::components::comment::{CommentActions, CommentProps, CommentView};
 use crate::components::form::{CommentForm, FormPurpose, Sent};
 use crate::components::vote::VoteControl;
 use crate::i18n::Lang;
+use crate::live::LiveThread;
 use crate::state::{Action, Line, ThreadState};
 use crate::storage;
 use crate::text;
@@ -35,10 +36,10 @@ pub fn thread_view(props: &ThreadProps) -> Html {
     let endpoint = use_context::<Rc<Endpoint>>();
     let lang = use_context::<Lang>().unwrap_or_default();
     let actions = use_memo(
-        (dispatcher.clone(), endpoint, lang),
+        (dispatcher.clone(), endpoint.clone(), lang),
         |(dispatch, endpoint, lang)| comment_actions(dispatch.clone(), endpoint.clone(), *lang),
     );
-    let on_sort = use_callback(dispatcher, |event: Event, dispatch| {
+    let on_sort = use_callback(dispatcher.clone(), |event: Event, dispatch| {
         let picked = event
             .target()
             .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
@@ -71,6 +72,30 @@ pub fn thread_view(props: &ThreadProps) -> Html {
     };
 
     let section_ref = use_node_ref();
+
+    // Live updates while the thread is on screen, from the version it was read at; a reload
+    // (a new version) starts them again from there.
+    {
+        let (section_ref, dispatch) = (section_ref.clone(), dispatcher.clone());
+        use_effect_with((endpoint, state.version), move |(endpoint, version)| {
+            let live = match (endpoint, section_ref.cast::<Element>()) {
+                (Some(endpoint), Some(section)) => Some(LiveThread::start(
+                    &section,
+                    endpoint.clone(),
+                    *version,
+                    Callback::from(move |event| dispatch.dispatch(Action::Live(event))),
+                )),
+                _ => None,
+            };
+            move || drop(live)
+        });
+    }
+    let new_comments = state.new_comments();
+    let on_show_new = {
+        let dispatch = dispatcher.clone();
+        Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::ShowNew))
+    };
+
     let on_keydown = {
         let section_ref = section_ref.clone();
         Callback::from(move |event: KeyboardEvent| {
@@ -190,7 +215,18 @@ pub fn thread_view(props: &ThreadProps) -> Html {
                     </select>
                 </label>
             </div>
-            <CommentForm purpose={FormPurpose::Reply(None)} on_sent={actions.posted.clone()} />
+            <CommentForm purpose={FormPurpose::Reply(None)} on_sent={actions.posted.clone()}
+                on_sending={actions.sending.clone()} />
+            // Announced politely when it appears or its count changes; it takes no room, so
+            // nothing under the reader moves until they press it.
+            <div class="caucus-live" aria-live="polite">
+                if new_comments > 0 {
+                    <button type="button" class="caucus-button caucus-show-new"
+                        data-caucus-show-new="" onclick={on_show_new}>
+                        { text::new_comments(lang, new_comments) }
+                    </button>
+                }
+            </div>
             <div class="caucus-comments">
                 { for blocks }
             </div>
@@ -340,6 +376,8 @@ fn comment_actions(
         },
     );
     let d = dispatch.clone();
+    let sending = Callback::from(move |out: bool| d.dispatch(Action::Sending(out)));
+    let d = dispatch.clone();
     let edited = Callback::from(
         move |Sent {
                   comment,
@@ -400,6 +438,7 @@ fn comment_actions(
         reply,
         edit,
         posted,
+        sending,
         edited,
         delete,
         continue_thread,

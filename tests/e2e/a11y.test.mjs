@@ -73,7 +73,7 @@ async function violations(page, selector) {
 }
 
 for (const scheme of ["light", "dark"]) {
-  test(`axe: no violations on the demo thread, with a reply form open, after errors (${scheme})`, async () => {
+  test(`axe: no violations on the demo thread, with a reply form open, new comments waiting, after errors (${scheme})`, async () => {
     const context = await browser.newContext({ colorScheme: scheme });
     const { page, errors } = await open(context);
     assert.deepEqual(await violations(page, "#thread"), [], "the thread as loaded");
@@ -87,6 +87,16 @@ for (const scheme of ["light", "dark"]) {
     await comment(page, 1).locator("form").getByRole("button", { name: "Send reply" }).click();
     await comment(page, 1).locator("[data-caucus-form-error]").waitFor();
     assert.deepEqual(await violations(page, "#thread"), [], "after a refused send");
+
+    // Somebody else writes: the "1 new comment" button, over the list.
+    const posted = await fetch(`${server.origin}/api/threads/our-man-in-libya/comments`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ body: `Written elsewhere (${scheme}).` }),
+    });
+    assert.equal(posted.status, 201);
+    await page.locator("#thread [data-caucus-show-new]").waitFor({ timeout: 10_000 });
+    assert.deepEqual(await violations(page, "#thread"), [], "with the new-comments button");
 
     // A widget that could not load: the reason and Retry.
     assert.deepEqual(await violations(page, "#broken"), [], "after a failed load");

@@ -27,42 +27,50 @@ export function freePort() {
 }
 
 /** Starts target/<profile>/caucus-server with --demo on a fresh database, serving the widget
- * from `assets`; resolves once healthy. */
+ * from `assets`; resolves once healthy. `restart()` kills it and starts it again on the same
+ * port and database (what a reader's open connections see when a server is redeployed). */
 export async function startServer({ profile = process.env.CAUCUS_PROFILE || "debug", args = [], assets = path.join(ROOT, "dist") } = {}) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), "caucus-e2e-"));
   const bin = path.join(ROOT, "target", profile, "caucus-server");
   const origin = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    bin,
-    ["--demo", "--addr", `127.0.0.1:${port}`, "--db", path.join(dir, "caucus.db"), "--assets", assets, ...args],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || "warn" } },
-  );
   let log = "";
-  child.stdout.on("data", (d) => (log += d));
-  child.stderr.on("data", (d) => (log += d));
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) break;
-    try {
-      if ((await fetch(`${origin}/healthz`)).ok) {
-        return {
-          origin,
-          log: () => log,
-          async stop() {
-            child.kill("SIGKILL");
-            await exited;
-            rmSync(dir, { recursive: true, force: true });
-          },
-        };
+  const launch = async () => {
+    const child = spawn(
+      bin,
+      ["--demo", "--addr", `127.0.0.1:${port}`, "--db", path.join(dir, "caucus.db"), "--assets", assets, ...args],
+      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || "warn" } },
+    );
+    child.stdout.on("data", (d) => (log += d));
+    child.stderr.on("data", (d) => (log += d));
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    for (let i = 0; i < 200; i++) {
+      if (child.exitCode !== null) break;
+      try {
+        if ((await fetch(`${origin}/healthz`)).ok) return { child, exited };
+      } catch {
+        // not listening yet
       }
-    } catch {
-      // not listening yet
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill("SIGKILL");
-  throw new Error(`caucus-server did not become healthy at ${origin}:\n${log}`);
+    child.kill("SIGKILL");
+    throw new Error(`caucus-server did not become healthy at ${origin}:\n${log}`);
+  };
+  let running = await launch();
+  return {
+    origin,
+    log: () => log,
+    async restart() {
+      running.child.kill("SIGKILL");
+      await running.exited;
+      running = await launch();
+    },
+    async stop() {
+      running.child.kill("SIGKILL");
+      await running.exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Serves one HTML page at / from another origin than the Caucus server, with `headers`. */
