@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::body::Bytes;
 use caucus_model::{SortOrder, Thread, ThreadResponse};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::store::{self, VoterView};
 
@@ -195,7 +195,7 @@ impl ThreadCache {
     /// view agree.
     pub async fn read(
         &self,
-        pool: &SqlitePool,
+        pool: &AnyPool,
         slug: &str,
         order: SortOrder,
         voter: Option<(&str, &str)>,

@@ -16,7 +16,7 @@ async fn thread(server: &TestServer, slug: &str) -> ThreadResponse {
 
 /// Makes comment `id` older than the edit window.
 async fn age(server: &TestServer, id: i64) {
-    sqlx::query("UPDATE comments SET created_at = '2020-01-01T00:00:00Z' WHERE id = ?")
+    sqlx::query("UPDATE comments SET created_at = '2020-01-01T00:00:00Z' WHERE id = $1")
         .bind(id)
         .execute(&server.state.pool)
         .await

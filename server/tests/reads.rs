@@ -114,7 +114,7 @@ async fn a_change_made_behind_the_api_is_read_at_once() {
     let before = read(&server, "/api/threads/t", None).await;
     assert!(before.text().contains("before"));
 
-    sqlx::query("UPDATE comments SET body_html = '<p>after</p>' WHERE id = ?")
+    sqlx::query("UPDATE comments SET body_html = '<p>after</p>' WHERE id = $1")
         .bind(created.comment.id)
         .execute(&server.state.pool)
         .await
