@@ -728,32 +728,38 @@ impl VoteRow {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum VoteTarget {
-    Comment,
-    Thread,
+enum VoteTarget<'a> {
+    Comment(CommentId),
+    Thread(i64),
+    ThreadBySlug(&'a str),
 }
 
-/// On PostgreSQL, locks the row of the comment or thread a vote is for until the transaction
-/// ends, so votes for one target take turns across every server process: the network cap in
-/// the insert then counts every vote committed before it. Without the lock, two transactions
-/// at READ COMMITTED could each count the other's vote as not there yet and both pass the cap.
-/// (The counter itself needs no lock: `votes = votes + 1` re-reads the row it waited for.)
+/// On PostgreSQL, locks the row of the comment or thread a vote is for (or taken back from)
+/// until the transaction ends, so votes for one target take turns across every server process.
+/// The network cap in the insert then counts every vote committed before it: without the lock,
+/// two transactions at READ COMMITTED could each count the other's vote as not there yet and
+/// both pass the cap. And a vote's row and its target are always locked in that order (the
+/// target first), so two processes taking back the same voter's vote cannot deadlock. (The
+/// counter itself needs no lock: `votes = votes + 1` re-reads the row it waited for.)
 /// `FOR NO KEY UPDATE`, the lock an `UPDATE` takes anyway, does not stop new replies, whose
-/// foreign keys only take a key-share lock. SQLite needs nothing: a write transaction holds
-/// the whole database, and it has no `FOR UPDATE`: the one per-backend statement.
-async fn lock_vote_target(
-    conn: &mut AnyConnection,
-    target: VoteTarget,
-    id: i64,
-) -> sqlx::Result<()> {
+/// foreign keys only take a key-share lock. SQLite needs none of it: a write transaction holds
+/// the whole database, and it has no `FOR UPDATE` (the one statement per backend).
+async fn lock_vote_target(conn: &mut AnyConnection, target: VoteTarget<'_>) -> sqlx::Result<()> {
     if Backend::of(conn) != Backend::Postgres {
         return Ok(());
     }
-    let sql = match target {
-        VoteTarget::Comment => "SELECT id FROM comments WHERE id = $1 FOR NO KEY UPDATE",
-        VoteTarget::Thread => "SELECT id FROM threads WHERE id = $1 FOR NO KEY UPDATE",
+    let query = match target {
+        VoteTarget::Comment(id) => {
+            sqlx::query("SELECT id FROM comments WHERE id = $1 FOR NO KEY UPDATE").bind(id)
+        }
+        VoteTarget::Thread(id) => {
+            sqlx::query("SELECT id FROM threads WHERE id = $1 FOR NO KEY UPDATE").bind(id)
+        }
+        VoteTarget::ThreadBySlug(slug) => {
+            sqlx::query("SELECT id FROM threads WHERE slug = $1 FOR NO KEY UPDATE").bind(slug)
+        }
     };
-    sqlx::query(sql).bind(id).fetch_optional(conn).await?;
+    query.fetch_optional(conn).await?;
     Ok(())
 }
 
@@ -767,7 +773,7 @@ pub async fn add_comment_vote(
     ballot: &Ballot<'_>,
     at: &str,
 ) -> sqlx::Result<bool> {
-    lock_vote_target(&mut *conn, VoteTarget::Comment, comment_id).await?;
+    lock_vote_target(&mut *conn, VoteTarget::Comment(comment_id)).await?;
     let inserted = sqlx::query(
         "INSERT INTO comment_votes (comment_id, voter, network, created_at) \
          SELECT $1, $2, $3, $4 \
@@ -803,6 +809,7 @@ pub async fn remove_comment_vote(
     comment_id: CommentId,
     voter: &str,
 ) -> sqlx::Result<bool> {
+    lock_vote_target(&mut *conn, VoteTarget::Comment(comment_id)).await?;
     let removed = sqlx::query("DELETE FROM comment_votes WHERE comment_id = $1 AND voter = $2")
         .bind(comment_id)
         .bind(voter)
@@ -844,7 +851,7 @@ pub async fn add_thread_vote(
     ballot: &Ballot<'_>,
     at: &str,
 ) -> sqlx::Result<bool> {
-    lock_vote_target(&mut *conn, VoteTarget::Thread, thread_id).await?;
+    lock_vote_target(&mut *conn, VoteTarget::Thread(thread_id)).await?;
     let inserted = sqlx::query(
         "INSERT INTO thread_votes (thread_id, voter, network, created_at) \
          SELECT $1, $2, $3, $4 \
@@ -877,6 +884,7 @@ pub async fn remove_thread_vote(
     slug: &str,
     voter: &str,
 ) -> sqlx::Result<bool> {
+    lock_vote_target(&mut *conn, VoteTarget::ThreadBySlug(slug)).await?;
     let removed = sqlx::query(
         "DELETE FROM thread_votes WHERE voter = $1 \
          AND thread_id = (SELECT id FROM threads WHERE slug = $2)",

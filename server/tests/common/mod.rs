@@ -7,6 +7,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part of it
 
+pub mod process;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
