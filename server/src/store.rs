@@ -16,7 +16,7 @@ use caucus_model::{Comment, CommentId, SortOrder, Thread, VoteState};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyTypeInfo, AnyTypeInfoKind};
 use sqlx::error::BoxDynError;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{AnyConnection, AnyPool, ConnectOptions, Executor, FromRow, ValueRef};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor, FromRow, ValueRef};
 use time::format_description::FormatItem;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
@@ -101,6 +101,9 @@ impl Backend {
     }
 }
 
+/// How long the first connection to PostgreSQL may take before the start gives up.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Opens the database `db` (see [`DbLocation`]; a SQLite file is created if missing) and
 /// brings its schema up to date: `migrations/sqlite/` or `migrations/postgres/`.
 pub async fn open_db(db: impl AsRef<OsStr>) -> anyhow::Result<AnyPool> {
@@ -124,6 +127,21 @@ pub async fn open_db(db: impl AsRef<OsStr>) -> anyhow::Result<AnyPool> {
     };
     let what = location.describe();
     let options = options.with_context(|| format!("cannot open the database {what}"))?;
+    if let DbLocation::Postgres(_) = location {
+        // A pool retries a refused connection until its timeout, then says only that it timed
+        // out: one connection first, for the reason (refused, unknown database, password).
+        let first = match tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            AnyConnection::connect_with(&options),
+        )
+        .await
+        {
+            Ok(connected) => connected.map_err(anyhow::Error::from),
+            Err(_) => Err(anyhow::anyhow!("no answer within {CONNECT_TIMEOUT:?}")),
+        }
+        .with_context(|| format!("cannot connect to the database {what}"))?;
+        let _ = first.close().await;
+    }
     let pool = AnyPoolOptions::new()
         .after_connect(|conn, _| {
             Box::pin(async move {

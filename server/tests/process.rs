@@ -338,3 +338,32 @@ async fn a_short_admin_secret_stops_the_start() {
     assert!(stderr.contains("at least 16 characters"), "{stderr}");
     assert!(!dir.path().join("caucus.db").exists());
 }
+
+/// A PostgreSQL that cannot be reached stops the start at once with one readable line that
+/// names the database, without its password.
+#[tokio::test]
+async fn an_unreachable_postgres_stops_the_start_naming_it_without_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on port 1 of this machine.
+    let output = Command::new(env!("CARGO_BIN_EXE_caucus-server"))
+        .arg("--addr")
+        .arg("127.0.0.1:0")
+        .arg("--db")
+        .arg("postgres://caucus:hunter2@127.0.0.1:1/comments")
+        .arg("--assets")
+        .arg(dir.path())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let line = stderr.lines().last().unwrap_or_default();
+    assert!(
+        line.starts_with(
+            "caucus-server: cannot connect to the database postgres://caucus:***@127.0.0.1:1/comments: "
+        ),
+        "{stderr}"
+    );
+    assert!(line.contains("refused"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
