@@ -185,6 +185,67 @@ async fn a_live_reader_on_one_process_sees_a_comment_posted_on_the_other() {
     );
 }
 
+/// The listening connection of each process is cut (as by a restart of PostgreSQL or a
+/// proxy's idle timeout): it connects again by itself, and live updates keep crossing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_updates_cross_again_after_the_listening_connection_is_cut() {
+    let Some((db, _dir, servers)) = two_instances(&[]).await else {
+        return;
+    };
+    let mut a = servers[0].connect().await;
+    post(&mut a, "cut", "before").await;
+    let pool = db.open().await;
+    let listening = "SELECT COUNT(*) FROM pg_stat_activity \
+        WHERE datname = current_database() AND query LIKE 'LISTEN %'";
+    let count = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(count(listening).await, 2);
+    let cut = count(
+        "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN %'",
+    )
+    .await;
+    assert_eq!(cut, 2);
+    // Both listen again (a condition, polled, not a fixed wait).
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while count(listening).await < 2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the listeners did not connect again within 10 s");
+
+    let mut events = TcpStream::connect(servers[1].addr).await.unwrap();
+    let request = format!(
+        "GET /api/threads/cut/events HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
+        servers[1].addr
+    );
+    events.write_all(request.as_bytes()).await.unwrap();
+    let mut seen = Vec::new();
+    read_until(&mut events, &mut seen, "\r\n\r\n", Duration::from_secs(10)).await;
+    let posted = Instant::now();
+    post(&mut a, "cut", "after the cut").await;
+    read_until(
+        &mut events,
+        &mut seen,
+        "after the cut",
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(
+        posted.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        posted.elapsed()
+    );
+}
+
 /// Reads from `stream` into `seen` until it holds `wanted`, for at most `limit`.
 async fn read_until(stream: &mut TcpStream, seen: &mut Vec<u8>, wanted: &str, limit: Duration) {
     let found = |seen: &[u8]| {
