@@ -78,7 +78,9 @@ pub struct AppState {
     /// Write transactions take turns here. SQLite allows one writer at a time anyway; queueing
     /// in this fair lock, rather than in SQLite's busy handler (which sleeps and retries, first
     /// come not first served), keeps a burst of writes from timing out. Other processes on the
-    /// same file are still kept apart by SQLite's own lock.
+    /// same file are still kept apart by SQLite's own lock; on PostgreSQL, other processes
+    /// write at the same time, and what must stay exact is kept so by the statements and row
+    /// locks themselves (`store`), never by this lock.
     write_turn: Arc<Mutex<()>>,
     /// Votes, written in groups (one transaction for all those waiting).
     ballots: ballots::BallotBox,

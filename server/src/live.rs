@@ -307,7 +307,7 @@ async fn current_version(pool: &AnyPool, slug: &str) -> sqlx::Result<i64> {
 /// The changes to `slug` after version `after`, or `None` if there are none: the comments that
 /// changed, then the thread's own tally if that moved.
 async fn changes(pool: &AnyPool, slug: &str, after: i64) -> sqlx::Result<Option<Batch>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = store::begin_read(pool).await?;
     let Some((thread_id, version, votes, votes_version)) =
         store::thread_tally(&mut tx, slug).await?
     else {

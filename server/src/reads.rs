@@ -203,7 +203,7 @@ impl ThreadCache {
         encoding: Encoding,
     ) -> sqlx::Result<ThreadRead> {
         let voter_tag = voter.map(|(_, tag)| tag);
-        let mut tx = pool.begin().await?;
+        let mut tx = store::begin_read(pool).await?;
         let Some((thread_id, version, _, _)) = store::thread_tally(&mut tx, slug).await? else {
             // Nobody has written in it: an empty thread, version 0, and nothing is stored.
             let etag = self.etag(0, order, voter_tag);

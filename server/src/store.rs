@@ -1,10 +1,16 @@
 //! Every SQL statement of the server, and the row types they read and write.
 //!
-//! Rows mirror the tables (`migrations/`), not the JSON: the conversions to the wire types of
+//! Rows mirror the tables (`migrations/sqlite/`, `migrations/postgres/`), not the JSON: the conversions to the wire types of
 //! [`caucus_model`] live here, so a column can change without the API changing and the other
 //! way round. Queries are checked at run time (`sqlx::query_as`), so building needs no database.
 //!
 //! Writes take a `&mut AnyConnection`, so the caller decides what one transaction holds.
+//!
+//! Every statement runs on SQLite and on PostgreSQL alike (sqlx's `Any` driver): `$1`
+//! placeholders, `ON CONFLICT … DO NOTHING`, `RETURNING`, no function of one backend only;
+//! truth values are read through [`Flag`], unsigned numbers bound as `i64`. The one thing
+//! only one backend gets is `lock_vote_target`'s row lock (see there), on [`Backend`], and
+//! the snapshot of [`begin_read`].
 
 use std::ffi::OsStr;
 use std::path::PathBuf;
@@ -320,6 +326,20 @@ fn count(votes: i64) -> u64 {
     u64::try_from(votes).unwrap_or(0)
 }
 
+/// A transaction for reads that must agree with each other (a thread's version and the
+/// comments it counts). SQLite's transactions read one snapshot already; PostgreSQL's default
+/// (READ COMMITTED) takes a new one at every statement, so there the transaction asks for
+/// REPEATABLE READ, read only: it never waits for writers, and never fails for them.
+pub async fn begin_read(pool: &AnyPool) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+    let mut tx = pool.begin().await?;
+    if Backend::of(&tx) == Backend::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(tx)
+}
+
 /// The columns of a [`CommentRow`]; `viewer_voted` needs the voter (or NULL) bound first.
 const COMMENT_COLUMNS: &str = "id, parent_id, author, avatar, subject, body_html, signature, \
      created_at, edited_at, deleted, votes, EXISTS (SELECT 1 FROM comment_votes v \
@@ -335,7 +355,7 @@ pub async fn load_thread(
     order: SortOrder,
     voter: Option<&str>,
 ) -> sqlx::Result<Option<(ThreadRow, Vec<CommentRow>)>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_read(pool).await?;
     let thread = thread_with_comments(&mut tx, slug, order, voter).await?;
     tx.commit().await?;
     Ok(thread)
