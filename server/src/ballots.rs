@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use caucus_model::{CommentId, VoteState};
-use sqlx::{Acquire, SqliteConnection, SqlitePool};
+use sqlx::{Acquire, AnyConnection, AnyPool};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use crate::error::AppError;
@@ -71,7 +71,7 @@ pub struct BallotBox {
 impl BallotBox {
     /// Starts the task that writes the votes, taking `write_turn` (the server's one lock for
     /// write transactions) for each group.
-    pub fn start(pool: SqlitePool, write_turn: Arc<Mutex<()>>, live: Live) -> BallotBox {
+    pub fn start(pool: AnyPool, write_turn: Arc<Mutex<()>>, live: Live) -> BallotBox {
         let (queue, jobs) = mpsc::channel(QUEUE);
         tokio::spawn(count(pool, write_turn, live, jobs));
         BallotBox { queue }
@@ -92,7 +92,7 @@ impl BallotBox {
 }
 
 async fn count(
-    pool: SqlitePool,
+    pool: AnyPool,
     write_turn: Arc<Mutex<()>>,
     live: Live,
     mut jobs: mpsc::Receiver<Job>,
@@ -120,9 +120,14 @@ async fn count(
     }
 }
 
+/// How often a vote that lost a deadlock or a serialization conflict is tried again within its
+/// group (PostgreSQL, several server processes voting on the same threads in different
+/// orders); SQLite never fails that way.
+const TRIES: usize = 3;
+
 /// Writes one group in one transaction, each vote in a savepoint of its own. Returns one
 /// answer per job, in order.
-async fn write_group(pool: &SqlitePool, group: &[Job]) -> Vec<Result<VoteState, AppError>> {
+async fn write_group(pool: &AnyPool, group: &[Job]) -> Vec<Result<VoteState, AppError>> {
     let every = |err: &sqlx::Error| group.iter().map(|_| Err(AppError::database(err))).collect();
     let mut tx = match pool.begin().await {
         Ok(tx) => tx,
@@ -130,19 +135,30 @@ async fn write_group(pool: &SqlitePool, group: &[Job]) -> Vec<Result<VoteState, 
     };
     let mut answers = Vec::with_capacity(group.len());
     for job in group {
-        let mut savepoint = match (&mut *tx).begin().await {
-            Ok(savepoint) => savepoint,
-            Err(err) => return every(&err),
+        let mut tries = 0;
+        let answer = loop {
+            tries += 1;
+            let mut savepoint = match (&mut *tx).begin().await {
+                Ok(savepoint) => savepoint,
+                Err(err) => return every(&err),
+            };
+            let answer = apply(&mut savepoint, &job.vote).await;
+            let ended = match answer {
+                Ok(Ok(_)) => savepoint.commit().await,
+                _ => savepoint.rollback().await,
+            };
+            // The transaction's state is unknown after a failed savepoint: nothing of it stands.
+            if let Err(err) = ended {
+                return every(&err);
+            }
+            match answer {
+                Err(err) if tries < TRIES && is_conflict(&err) => {
+                    tracing::debug!(error = %err, "a vote lost a conflict; trying it again");
+                }
+                Err(err) => break Err(AppError::database(&err)),
+                Ok(answer) => break answer,
+            }
         };
-        let answer = apply(&mut savepoint, &job.vote).await;
-        let ended = match answer {
-            Ok(_) => savepoint.commit().await,
-            Err(_) => savepoint.rollback().await,
-        };
-        // The transaction's state is unknown after a failed savepoint: nothing of it stands.
-        if let Err(err) = ended {
-            return every(&err);
-        }
         answers.push(answer);
     }
     match tx.commit().await {
@@ -151,18 +167,30 @@ async fn write_group(pool: &SqlitePool, group: &[Job]) -> Vec<Result<VoteState, 
     }
 }
 
-/// One vote, in the caller's savepoint: `Err` means roll it back.
-async fn apply(conn: &mut SqliteConnection, vote: &Vote) -> Result<VoteState, AppError> {
-    match vote {
+/// Whether `err` is PostgreSQL giving up on a statement that waited for another transaction
+/// (a deadlock, or a serialization failure): rolled back to its savepoint, the vote can be
+/// tried again, and the other transaction goes on.
+fn is_conflict(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("40P01" | "40001")),
+        _ => false,
+    }
+}
+
+/// One vote, in the caller's savepoint: `Ok(Err)` is a vote refused, `Err` the database
+/// failing; either way, roll it back.
+async fn apply(
+    conn: &mut AnyConnection,
+    vote: &Vote,
+) -> Result<Result<VoteState, AppError>, sqlx::Error> {
+    Ok(match vote {
         Vote::ForComment { id, ballot } => {
             store::add_comment_vote(conn, *id, &ballot.borrowed(), &ballot.at).await?;
-            let Some(row) = store::comment_vote(conn, *id, &ballot.voter).await? else {
-                return Err(comment_not_found(*id));
-            };
-            if !row.viewer_voted {
-                return Err(refused(&row));
+            match store::comment_vote(conn, *id, &ballot.voter).await? {
+                None => Err(comment_not_found(*id)),
+                Some(row) if !row.viewer_voted => Err(refused(&row)),
+                Some(row) => Ok(row.into_wire()),
             }
-            Ok(row.into_wire())
         }
         Vote::WithdrawFromComment { id, voter } => {
             store::remove_comment_vote(conn, *id, voter).await?;
@@ -175,14 +203,14 @@ async fn apply(conn: &mut SqliteConnection, vote: &Vote) -> Result<VoteState, Ap
             // A thread nobody has commented on yet is created by its first vote.
             let thread_id = store::ensure_thread(conn, slug, &ballot.at).await?;
             store::add_thread_vote(conn, thread_id, &ballot.borrowed(), &ballot.at).await?;
-            let Some(row) = store::thread_vote(conn, slug, &ballot.voter).await? else {
-                tracing::error!(slug, "a thread created in this transaction is not there");
-                return Err(AppError::internal());
-            };
-            if !row.viewer_voted {
-                return Err(refused(&row));
+            match store::thread_vote(conn, slug, &ballot.voter).await? {
+                None => {
+                    tracing::error!(slug, "a thread created in this transaction is not there");
+                    Err(AppError::internal())
+                }
+                Some(row) if !row.viewer_voted => Err(refused(&row)),
+                Some(row) => Ok(row.into_wire()),
             }
-            Ok(row.into_wire())
         }
         Vote::WithdrawFromThread { slug, voter } => {
             // Taking back a vote from a thread that does not exist is the state asked for.
@@ -195,7 +223,7 @@ async fn apply(conn: &mut SqliteConnection, vote: &Vote) -> Result<VoteState, Ap
                 VoteRow::into_wire,
             ))
         }
-    }
+    })
 }
 
 pub fn comment_not_found(id: CommentId) -> AppError {

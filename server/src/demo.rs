@@ -15,7 +15,7 @@ use base64::Engine;
 use caucus_model::limits::{is_valid_slug, ANONYMOUS};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::render::render_markdown;
 use crate::store::{self, NewCommentRow, NewThreadRow};
@@ -73,7 +73,7 @@ fn fixture() -> anyhow::Result<Fixture> {
 ///
 /// All of it is one transaction: a failure halfway leaves nothing behind, and a second run (or
 /// a second server racing the first) finds the thread and does nothing.
-pub async fn seed(pool: &SqlitePool) -> anyhow::Result<bool> {
+pub async fn seed(pool: &AnyPool) -> anyhow::Result<bool> {
     let fixture = fixture()?;
     let now = store::now();
     let mut tx = pool.begin().await?;

@@ -132,27 +132,48 @@ impl AppError {
 
 /// What to tell a client when `err` means the database cannot take the request for now.
 fn unavailable(err: &sqlx::Error) -> Option<&'static str> {
-    let code = match err {
+    let db = match err {
         sqlx::Error::PoolTimedOut => return Some(BUSY),
-        sqlx::Error::Database(db) => db.code()?.parse::<i32>().ok()?,
+        // PostgreSQL gone away, or not answering.
+        sqlx::Error::Io(_) | sqlx::Error::PoolClosed => return Some(UNREACHABLE),
+        sqlx::Error::Database(db) => db,
         _ => return None,
     };
+    if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        return postgres_unavailable(pg.code());
+    }
+    let code = db.code()?.parse::<i32>().ok()?;
     // SQLite's extended result codes keep the primary code in their low byte.
     match code & 0xff {
-        SQLITE_READONLY => Some(
-            "The comment server cannot save anything right now (its database is read-only).              Reading still works; please try again later.",
-        ),
+        SQLITE_READONLY => Some(READ_ONLY),
         SQLITE_BUSY | SQLITE_LOCKED => Some(BUSY),
-        SQLITE_FULL => Some(
-            "The comment server cannot save anything right now (its disk is full).              Please try again later.",
-        ),
-        SQLITE_CANTOPEN | SQLITE_IOERR => Some(
-            "The comment server cannot reach its database right now. Please try again later.",
-        ),
+        SQLITE_FULL => Some(DISK_FULL),
+        SQLITE_CANTOPEN | SQLITE_IOERR => Some(UNREACHABLE),
         _ => None,
     }
 }
 
+/// The same for PostgreSQL's SQLSTATE codes.
+fn postgres_unavailable(code: &str) -> Option<&'static str> {
+    match code {
+        // read_only_sql_transaction (a standby), disk_full.
+        "25006" => Some(READ_ONLY),
+        "53100" => Some(DISK_FULL),
+        // Deadlock or serialization failure, lock not available, too many connections, out
+        // of memory.
+        "40P01" | "40001" | "55P03" | "53300" | "53200" => Some(BUSY),
+        // Connection exceptions, the server shutting down or not yet up.
+        _ if code.starts_with("08") || code.starts_with("57P") => Some(UNREACHABLE),
+        _ => None,
+    }
+}
+
+const READ_ONLY: &str = "The comment server cannot save anything right now (its database is \
+     read-only). Reading still works; please try again later.";
+const DISK_FULL: &str = "The comment server cannot save anything right now (its disk is full). \
+     Please try again later.";
+const UNREACHABLE: &str =
+    "The comment server cannot reach its database right now. Please try again later.";
 const BUSY: &str = "The comment server's database is busy. Please try again in a moment.";
 const SQLITE_BUSY: i32 = 5;
 const SQLITE_LOCKED: i32 = 6;

@@ -9,7 +9,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use caucus_model::{SortOrder, ThreadResponse};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::store;
 
@@ -17,7 +17,7 @@ use crate::store;
 const PAGE: i64 = 500;
 
 /// Writes every thread of `pool` to `out`; returns how many threads and comments it wrote.
-pub async fn export(pool: &SqlitePool, out: &mut impl Write) -> anyhow::Result<(u64, u64)> {
+pub async fn export(pool: &AnyPool, out: &mut impl Write) -> anyhow::Result<(u64, u64)> {
     let (mut threads, mut comments) = (0u64, 0u64);
     let mut after = 0;
     out.write_all(b"[")?;

@@ -1,4 +1,4 @@
-//! The Caucus server: stores threads, comments and votes in SQLite, answers the JSON API the
+//! The Caucus server: stores threads, comments and votes in SQLite or PostgreSQL, answers the JSON API the
 //! widget talks to, serves the widget's files to pages on any origin, and hosts the demo.
 //!
 //! How the parts fit:
@@ -43,7 +43,7 @@ pub mod tokens;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use tokio::sync::Mutex;
 
 use abuse::{AbuseLimits, Policy};
@@ -53,12 +53,12 @@ use tokens::ServerKeys;
 
 pub use render::render_markdown;
 pub use routes::app;
-pub use store::open_db;
+pub use store::{open_db, Backend, DbLocation};
 
 /// What every request handler can reach. Cheap to clone: everything big is shared.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    pub pool: SqlitePool,
+    pub pool: AnyPool,
     /// The directory the widget's files (`embed.js`, the `.wasm`) are served from.
     pub assets: PathBuf,
     /// Whether `GET /` shows the demo article (`--demo`) instead of a short notice.
@@ -78,7 +78,9 @@ pub struct AppState {
     /// Write transactions take turns here. SQLite allows one writer at a time anyway; queueing
     /// in this fair lock, rather than in SQLite's busy handler (which sleeps and retries, first
     /// come not first served), keeps a burst of writes from timing out. Other processes on the
-    /// same file are still kept apart by SQLite's own lock.
+    /// same file are still kept apart by SQLite's own lock; on PostgreSQL, other processes
+    /// write at the same time, and what must stay exact is kept so by the statements and row
+    /// locks themselves (`store`), never by this lock.
     write_turn: Arc<Mutex<()>>,
     /// Votes, written in groups (one transaction for all those waiting).
     ballots: ballots::BallotBox,
@@ -86,17 +88,26 @@ pub struct AppState {
     threads: reads::ThreadCache,
     /// Live updates: every write ticks it after its commit.
     live: live::Live,
+    /// On PostgreSQL, the task that ticks `live` for the writes of other server processes.
+    _listening: Option<Arc<live::Listening>>,
 }
 
 impl AppState {
     /// A server on `pool` with the defaults of the command line: limits on, loopback pages
     /// and its own origin may write, no proxy trusted, no demo, no moderation, no admin. Loads (on first start,
     /// creates) the server's secrets.
-    pub async fn new(pool: SqlitePool, assets: PathBuf) -> anyhow::Result<AppState> {
+    pub async fn new(pool: AnyPool, assets: PathBuf) -> anyhow::Result<AppState> {
         let keys = ServerKeys::load(&pool).await?;
         let write_turn = Arc::new(Mutex::new(()));
         let live = live::Live::default();
+        let listening = match store::Backend::of_pool(&pool) {
+            store::Backend::Postgres => Some(Arc::new(
+                live.listen_to_postgres(pool.connect_options().database_url.to_string()),
+            )),
+            store::Backend::Sqlite => None,
+        };
         Ok(AppState {
+            _listening: listening,
             threads: reads::ThreadCache::new(keys.database_tag()),
             ballots: ballots::BallotBox::start(pool.clone(), write_turn.clone(), live.clone()),
             live,
@@ -115,7 +126,7 @@ impl AppState {
 
     /// Moves the server onto another pool (the same database opened otherwise), with the
     /// ballot box that writes the votes: a pool assigned by hand would leave it on the old one.
-    pub fn use_pool(&mut self, pool: SqlitePool) {
+    pub fn use_pool(&mut self, pool: AnyPool) {
         self.ballots =
             ballots::BallotBox::start(pool.clone(), self.write_turn.clone(), self.live.clone());
         self.pool = pool;

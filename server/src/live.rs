@@ -12,8 +12,11 @@
 //! the thread's version, and when it moved it reads the changes once and broadcasts them to
 //! every subscriber of that thread, so a thousand readers cost one query per change, not a
 //! thousand. A feed also looks every few seconds without a tick, for writes from another
-//! process on the same file (an import); across several server processes on one PostgreSQL
-//! the tick would travel through `LISTEN/NOTIFY` instead (issue 8, not built yet).
+//! process on the same file (an import). On PostgreSQL, several server processes share one
+//! database: a trigger announces every thread whose version moved on the channel
+//! `caucus_thread` (`NOTIFY`, delivered at commit), and each process listens to it
+//! ([`Live::listen_to_postgres`]) and ticks on every announcement, so a write on one process
+//! wakes the feeds of all of them.
 //!
 //! Events are the same for everyone (see [`caucus_model::ThreadEvent`]): held comments are
 //! never sent, and `viewer_voted` is always false.
@@ -24,7 +27,7 @@ use std::time::Duration;
 
 use axum::response::sse::Event;
 use caucus_model::ThreadEvent;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::store;
@@ -70,7 +73,7 @@ impl Live {
     /// no change falls between the reader's catch-up and the feed.
     pub async fn subscribe(
         &self,
-        pool: SqlitePool,
+        pool: AnyPool,
         slug: String,
         since: Option<i64>,
     ) -> mpsc::Receiver<Event> {
@@ -96,7 +99,7 @@ impl Live {
     /// The feed of `slug`'s changes, started if nobody watches it yet. A new feed starts from
     /// the version read here, before its reader reads anything, and listens to the tick from
     /// before that read, so it misses no write.
-    async fn feed(&self, pool: &SqlitePool, slug: &str) -> broadcast::Receiver<Arc<Batch>> {
+    async fn feed(&self, pool: &AnyPool, slug: &str) -> broadcast::Receiver<Arc<Batch>> {
         if let Some(feed) = lock(&self.feeds).get(slug) {
             return feed.subscribe();
         }
@@ -127,6 +130,67 @@ impl Live {
     }
 }
 
+/// The channel the PostgreSQL schema announces changed threads on (`migrations/postgres/`).
+pub const CHANNEL: &str = "caucus_thread";
+
+/// How long a lost listener connection waits before it connects again.
+const RECONNECT: Duration = Duration::from_secs(1);
+
+/// Listens on PostgreSQL for what other server processes write; ends when dropped.
+#[derive(Debug)]
+pub struct Listening(tokio::task::AbortHandle);
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Live {
+    /// Starts the task that ticks on every thread announced on [`CHANNEL`] of the PostgreSQL
+    /// database at `url`, whoever wrote it. It keeps its own connection, and connects again
+    /// whenever it is lost, then ticks once in case an announcement was missed meanwhile.
+    pub fn listen_to_postgres(&self, url: String) -> Listening {
+        let live = self.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                match sqlx::postgres::PgListener::connect(&url).await {
+                    Ok(mut listener) => match listener.listen(CHANNEL).await {
+                        Ok(()) => {
+                            live.wrote();
+                            follow_announcements(&mut listener, &live).await;
+                        }
+                        Err(err) => {
+                            tracing::warn!(error = %err, "cannot listen for live updates");
+                        }
+                    },
+                    Err(err) => {
+                        tracing::warn!(error = %err, "cannot connect to listen for live updates");
+                    }
+                }
+                tokio::time::sleep(RECONNECT).await;
+            }
+        });
+        Listening(task.abort_handle())
+    }
+}
+
+/// Ticks on every announcement until the listener fails to reconnect.
+async fn follow_announcements(listener: &mut sqlx::postgres::PgListener, live: &Live) {
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(_)) => live.wrote(),
+            // The connection was lost, and is made again on the next call; what was announced
+            // meanwhile is not known.
+            Ok(None) => live.wrote(),
+            Err(err) => {
+                tracing::warn!(error = %err, "lost the live updates' listener connection");
+                return;
+            }
+        }
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // Only whole entries are ever inserted or removed: a poisoned map is still consistent.
     mutex
@@ -137,7 +201,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// One thread's feed: reads each change once, sends it to every subscriber, and ends when the
 /// last subscriber has gone.
 async fn run_feed(
-    pool: SqlitePool,
+    pool: AnyPool,
     slug: String,
     mut at: i64,
     feed: broadcast::Sender<Arc<Batch>>,
@@ -169,7 +233,7 @@ async fn run_feed(
 /// One subscriber: what it missed since `since`, then the feed, catching up from the
 /// database again whenever it fell behind.
 async fn follow(
-    pool: SqlitePool,
+    pool: AnyPool,
     slug: String,
     mut at: i64,
     mut feed: broadcast::Receiver<Arc<Batch>>,
@@ -233,7 +297,7 @@ async fn send(out: &mpsc::Sender<Event>, batch: &Batch, at: i64) -> bool {
 }
 
 /// The thread's version now; 0 for a thread nobody wrote in yet.
-async fn current_version(pool: &SqlitePool, slug: &str) -> sqlx::Result<i64> {
+async fn current_version(pool: &AnyPool, slug: &str) -> sqlx::Result<i64> {
     let mut conn = pool.acquire().await?;
     Ok(store::thread_tally(&mut conn, slug)
         .await?
@@ -242,8 +306,8 @@ async fn current_version(pool: &SqlitePool, slug: &str) -> sqlx::Result<i64> {
 
 /// The changes to `slug` after version `after`, or `None` if there are none: the comments that
 /// changed, then the thread's own tally if that moved.
-async fn changes(pool: &SqlitePool, slug: &str, after: i64) -> sqlx::Result<Option<Batch>> {
-    let mut tx = pool.begin().await?;
+async fn changes(pool: &AnyPool, slug: &str, after: i64) -> sqlx::Result<Option<Batch>> {
+    let mut tx = store::begin_read(pool).await?;
     let Some((thread_id, version, votes, votes_version)) =
         store::thread_tally(&mut tx, slug).await?
     else {

@@ -17,7 +17,7 @@ use anyhow::Context;
 use caucus_server::abuse::AbuseLimits;
 use caucus_server::moderation::{AdminSecret, Moderation};
 use caucus_server::origin::{self, AllowedOrigins};
-use caucus_server::{app, demo, import, open_db, AppState};
+use caucus_server::{app, demo, import, open_db, AppState, DbLocation};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
@@ -35,9 +35,9 @@ struct Cli {
 enum Command {
     /// Write every thread to stdout as JSON: an array of what GET /api/threads/{slug} answers.
     Export {
-        /// SQLite database file.
+        /// The database: a SQLite file, or a PostgreSQL URL (`postgres://user@host/dbname`).
         #[arg(long, default_value = "./caucus.db")]
-        db: PathBuf,
+        db: String,
     },
     /// Bring comments over from Disqus (XML export), WordPress (WXR export) or Isso (its
     /// SQLite database). Running it again adds nothing new. Prints what it did.
@@ -47,9 +47,9 @@ enum Command {
         format: ImportFormat,
         /// The export to read.
         file: PathBuf,
-        /// SQLite database file, created if missing.
+        /// The database: a SQLite file (created if missing), or a PostgreSQL URL.
         #[arg(long, default_value = "./caucus.db")]
-        db: PathBuf,
+        db: String,
     },
 }
 
@@ -66,9 +66,11 @@ struct Serve {
     /// Address to listen on, `host:port`.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: String,
-    /// SQLite database file, created if missing.
+    /// The database: a SQLite file, created if missing (`path.db`, `sqlite://path.db`), or a
+    /// PostgreSQL database (`postgres://user:password@host:port/dbname`), which several server
+    /// processes can share.
     #[arg(long, default_value = "./caucus.db")]
-    db: PathBuf,
+    db: String,
     /// Directory holding the built widget (`embed.js` and its `.wasm`), served at `/widget/`.
     #[arg(long, default_value = "./dist")]
     assets: PathBuf,
@@ -116,7 +118,9 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+            // PostgreSQL's notices (a migration's "already exists, skipping") are not news.
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx::postgres::notice=warn")),
         )
         // Logs to stderr; stdout carries only the "listening" lines.
         .with_writer(std::io::stderr)
@@ -136,9 +140,11 @@ async fn main() -> ExitCode {
 }
 
 /// `caucus-server export`: JSON to stdout, counts to stderr. Refuses to create a database.
-async fn export(db: &Path) -> anyhow::Result<()> {
-    if !db.is_file() {
-        anyhow::bail!("there is no database {}", db.display());
+async fn export(db: &str) -> anyhow::Result<()> {
+    if let DbLocation::Sqlite(path) = DbLocation::parse(db) {
+        if !path.is_file() {
+            anyhow::bail!("there is no database {}", path.display());
+        }
     }
     let pool = open_db(db).await?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -150,7 +156,7 @@ async fn export(db: &Path) -> anyhow::Result<()> {
 }
 
 /// `caucus-server import`: the report to stdout.
-async fn import(format: ImportFormat, file: &Path, db: &Path) -> anyhow::Result<()> {
+async fn import(format: ImportFormat, file: &Path, db: &str) -> anyhow::Result<()> {
     let format = match format {
         ImportFormat::Disqus => import::Format::Disqus,
         ImportFormat::Wordpress => import::Format::Wordpress,

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::body::Bytes;
 use caucus_model::{SortOrder, Thread, ThreadResponse};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::store::{self, VoterView};
 
@@ -195,7 +195,7 @@ impl ThreadCache {
     /// view agree.
     pub async fn read(
         &self,
-        pool: &SqlitePool,
+        pool: &AnyPool,
         slug: &str,
         order: SortOrder,
         voter: Option<(&str, &str)>,
@@ -203,7 +203,7 @@ impl ThreadCache {
         encoding: Encoding,
     ) -> sqlx::Result<ThreadRead> {
         let voter_tag = voter.map(|(_, tag)| tag);
-        let mut tx = pool.begin().await?;
+        let mut tx = store::begin_read(pool).await?;
         let Some((thread_id, version, _, _)) = store::thread_tally(&mut tx, slug).await? else {
             // Nobody has written in it: an empty thread, version 0, and nothing is stored.
             let etag = self.etag(0, order, voter_tag);

@@ -681,7 +681,7 @@ fn decoy(checked: CheckedComment, created_at: String, edit_token: String) -> Cre
 
 /// A comment just written, read back in the same transaction: it is there.
 async fn stored_comment(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     id: CommentId,
     voter: Option<&VoterId>,
 ) -> Result<Comment, AppError> {

@@ -1,44 +1,217 @@
 //! Every SQL statement of the server, and the row types they read and write.
 //!
-//! Rows mirror the tables (`migrations/`), not the JSON: the conversions to the wire types of
+//! Rows mirror the tables (`migrations/sqlite/`, `migrations/postgres/`), not the JSON: the conversions to the wire types of
 //! [`caucus_model`] live here, so a column can change without the API changing and the other
 //! way round. Queries are checked at run time (`sqlx::query_as`), so building needs no database.
 //!
-//! Writes take a `&mut SqliteConnection`, so the caller decides what one transaction holds.
+//! Writes take a `&mut AnyConnection`, so the caller decides what one transaction holds.
+//!
+//! Every statement runs on SQLite and on PostgreSQL alike (sqlx's `Any` driver): `$1`
+//! placeholders, `ON CONFLICT … DO NOTHING`, `RETURNING`, no function of one backend only;
+//! truth values are read through [`Flag`], unsigned numbers bound as `i64`. The one thing
+//! only one backend gets is `lock_vote_target`'s row lock (see there), on [`Backend`], and
+//! the snapshot of [`begin_read`].
 
-use std::path::Path;
-use std::time::Duration;
+use std::ffi::OsStr;
+use std::path::PathBuf;
+use std::str::FromStr;
 
 use anyhow::Context;
 use caucus_model::admin::{AdminAction, AdminComment, BlockKind};
 use caucus_model::{Comment, CommentId, SortOrder, Thread, VoteState};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyTypeInfo, AnyTypeInfoKind};
+use sqlx::error::BoxDynError;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor, FromRow, ValueRef};
 use time::format_description::FormatItem;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-/// Opens (creating it if missing) the database at `path` and brings its schema up to date.
-pub async fn open_db(path: &Path) -> anyhow::Result<SqlitePool> {
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        // WAL: readers never wait for the writer, which is what a comment system mostly does.
-        .journal_mode(SqliteJournalMode::Wal)
-        // FULL: a comment that was answered 201 survives a power cut.
-        .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true)
-        // Writers queue for the single write lock instead of failing at once.
-        .busy_timeout(Duration::from_secs(5));
-    let pool = SqlitePoolOptions::new()
+/// Where the database is, as `--db` says: a PostgreSQL URL (`postgres://user@host/dbname`),
+/// or a SQLite file (a path, or `sqlite://path`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbLocation {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DbLocation {
+    pub fn parse(db: impl AsRef<OsStr>) -> DbLocation {
+        let db = db.as_ref();
+        let Some(text) = db.to_str() else {
+            // Not UTF-8, so not a URL: a file name.
+            return DbLocation::Sqlite(PathBuf::from(db));
+        };
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            return DbLocation::Postgres(text.to_owned());
+        }
+        let path = match text
+            .strip_prefix("sqlite://")
+            .or_else(|| text.strip_prefix("sqlite:"))
+        {
+            // The file, without the URL's options: the server sets its own.
+            Some(url) => url.split('?').next().unwrap_or_default(),
+            None => text,
+        };
+        DbLocation::Sqlite(PathBuf::from(path))
+    }
+
+    /// How messages name it: the path, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            DbLocation::Sqlite(path) => path.display().to_string(),
+            DbLocation::Postgres(url) => match AnyConnectOptions::from_str(url) {
+                Ok(options) => {
+                    let mut url = options.database_url;
+                    if url.password().is_some() {
+                        // Only fails for URLs that cannot have a password, which this has.
+                        let _ = url.set_password(Some("***"));
+                    }
+                    url.to_string()
+                }
+                Err(_) => String::from("(a PostgreSQL URL that cannot be parsed)"),
+            },
+        }
+    }
+}
+
+/// Which database a connection talks to. The SQL of this module is written once, in what both
+/// accept; this is for the few things only one of them needs (see [`lock_vote_target`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(conn: &AnyConnection) -> Backend {
+        if conn.backend_name() == "PostgreSQL" {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    /// The backend of a pool, from its URL.
+    pub fn of_pool(pool: &AnyPool) -> Backend {
+        if pool
+            .connect_options()
+            .database_url
+            .scheme()
+            .starts_with("postgres")
+        {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// How long the first connection to PostgreSQL may take before the start gives up.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Opens the database `db` (see [`DbLocation`]; a SQLite file is created if missing) and
+/// brings its schema up to date: `migrations/sqlite/` or `migrations/postgres/`.
+pub async fn open_db(db: impl AsRef<OsStr>) -> anyhow::Result<AnyPool> {
+    sqlx::any::install_default_drivers();
+    let location = DbLocation::parse(db);
+    let (options, migrator) = match &location {
+        DbLocation::Sqlite(path) => {
+            let url = SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+                .to_url_lossy();
+            (
+                AnyConnectOptions::from_url(&url),
+                sqlx::migrate!("./migrations/sqlite"),
+            )
+        }
+        DbLocation::Postgres(url) => (
+            AnyConnectOptions::from_str(url),
+            sqlx::migrate!("./migrations/postgres"),
+        ),
+    };
+    let what = location.describe();
+    let options = options.with_context(|| format!("cannot open the database {what}"))?;
+    if let DbLocation::Postgres(_) = location {
+        // A pool retries a refused connection until its timeout, then says only that it timed
+        // out: one connection first, for the reason (refused, unknown database, password).
+        let first = match tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            AnyConnection::connect_with(&options),
+        )
+        .await
+        {
+            Ok(connected) => connected.map_err(anyhow::Error::from),
+            Err(_) => Err(anyhow::anyhow!("no answer within {CONNECT_TIMEOUT:?}")),
+        }
+        .with_context(|| format!("cannot connect to the database {what}"))?;
+        let _ = first.close().await;
+    }
+    let pool = AnyPoolOptions::new()
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                if Backend::of(conn) == Backend::Sqlite {
+                    // Per connection, so on every one (a URL cannot carry them).
+                    // WAL: readers never wait for the writer, which is what a comment system
+                    // mostly does. FULL: a comment that was answered 201 survives a power
+                    // cut. A busy timeout: writers queue for the single write lock instead of
+                    // failing at once.
+                    for pragma in [
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA synchronous = FULL",
+                        "PRAGMA foreign_keys = ON",
+                        "PRAGMA busy_timeout = 5000",
+                    ] {
+                        conn.execute(pragma).await?;
+                    }
+                }
+                Ok(())
+            })
+        })
         .connect_with(options)
         .await
-        .with_context(|| format!("cannot open the database {}", path.display()))?;
-    sqlx::migrate!("./migrations")
+        .with_context(|| match location {
+            DbLocation::Sqlite(_) => format!("cannot open the database {what}"),
+            DbLocation::Postgres(_) => format!("cannot connect to the database {what}"),
+        })?;
+    migrator
         .run(&pool)
         .await
-        .with_context(|| format!("cannot migrate the database {}", path.display()))?;
+        .with_context(|| format!("cannot migrate the database {}", location.describe()))?;
     Ok(pool)
+}
+
+/// A truth value as either backend gives it: PostgreSQL a `boolean`, SQLite an integer 0 or
+/// 1 (sqlx's `Any` decodes `bool` from the first only). Rows read it with
+/// `#[sqlx(try_from = "Flag")]` into a `bool`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl sqlx::Type<sqlx::Any> for Flag {
+    fn type_info() -> AnyTypeInfo {
+        <bool as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        ty.kind() == AnyTypeInfoKind::Bool || ty.kind().is_integer()
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        if value.type_info().kind() == AnyTypeInfoKind::Bool {
+            <bool as sqlx::Decode<sqlx::Any>>::decode(value).map(Flag)
+        } else {
+            <i64 as sqlx::Decode<sqlx::Any>>::decode(value).map(|number| Flag(number != 0))
+        }
+    }
+}
+
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> bool {
+        flag.0
+    }
 }
 
 /// The one timestamp format: RFC 3339, UTC, whole seconds. Fixed width, so it sorts as text.
@@ -78,6 +251,7 @@ pub struct ThreadRow {
     pub url: Option<String>,
     pub votes: i64,
     /// Whether the voter who asked voted for it; false when nobody in particular asked.
+    #[sqlx(try_from = "Flag")]
     pub viewer_voted: bool,
     /// How many changes the thread has seen (`migrations/0006_versions.sql`).
     pub version: i64,
@@ -106,11 +280,14 @@ pub struct CommentRow {
     pub signature: Option<String>,
     pub created_at: String,
     pub edited_at: Option<String>,
+    #[sqlx(try_from = "Flag")]
     pub deleted: bool,
     pub votes: i64,
     /// Whether the voter who asked voted for it; false when nobody in particular asked.
+    #[sqlx(try_from = "Flag")]
     pub viewer_voted: bool,
     /// Waiting for approval (`status = 'held'`).
+    #[sqlx(try_from = "Flag")]
     pub held: bool,
 }
 
@@ -149,22 +326,36 @@ fn count(votes: i64) -> u64 {
     u64::try_from(votes).unwrap_or(0)
 }
 
+/// A transaction for reads that must agree with each other (a thread's version and the
+/// comments it counts). SQLite's transactions read one snapshot already; PostgreSQL's default
+/// (READ COMMITTED) takes a new one at every statement, so there the transaction asks for
+/// REPEATABLE READ, read only: it never waits for writers, and never fails for them.
+pub async fn begin_read(pool: &AnyPool) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+    let mut tx = pool.begin().await?;
+    if Backend::of(&tx) == Backend::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(tx)
+}
+
 /// The columns of a [`CommentRow`]; `viewer_voted` needs the voter (or NULL) bound first.
 const COMMENT_COLUMNS: &str = "id, parent_id, author, avatar, subject, body_html, signature, \
      created_at, edited_at, deleted, votes, EXISTS (SELECT 1 FROM comment_votes v \
-     WHERE v.comment_id = comments.id AND v.voter = ?) AS viewer_voted, status = 'held' AS held";
+     WHERE v.comment_id = comments.id AND v.voter = $1) AS viewer_voted, status = 'held' AS held";
 
 /// A thread by its slug, with all its comments in `order`; `None` if nobody has written in it.
 /// `viewer_voted` is filled for `voter`, and the held comments are those `voter` wrote (nobody
 /// else sees them). Both are read in one transaction, so the comments
 /// belong to the thread row returned.
 pub async fn load_thread(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     slug: &str,
     order: SortOrder,
     voter: Option<&str>,
 ) -> sqlx::Result<Option<(ThreadRow, Vec<CommentRow>)>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_read(pool).await?;
     let thread = thread_with_comments(&mut tx, slug, order, voter).await?;
     tx.commit().await?;
     Ok(thread)
@@ -172,15 +363,15 @@ pub async fn load_thread(
 
 /// [`load_thread`], in the caller's transaction.
 pub async fn thread_with_comments(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     slug: &str,
     order: SortOrder,
     voter: Option<&str>,
 ) -> sqlx::Result<Option<(ThreadRow, Vec<CommentRow>)>> {
     let thread: Option<ThreadRow> = sqlx::query_as(
         "SELECT id, slug, title, url, votes, EXISTS (SELECT 1 FROM thread_votes v \
-         WHERE v.thread_id = threads.id AND v.voter = ?) AS viewer_voted, version \
-         FROM threads WHERE slug = ?",
+         WHERE v.thread_id = threads.id AND v.voter = $1) AS viewer_voted, version \
+         FROM threads WHERE slug = $2",
     )
     .bind(voter)
     .bind(slug)
@@ -196,8 +387,8 @@ pub async fn thread_with_comments(
         SortOrder::Top => "votes DESC, created_at ASC, id ASC",
     };
     let sql = format!(
-        "SELECT {COMMENT_COLUMNS} FROM comments WHERE thread_id = ? \
-         AND (status = 'published' OR voter = ?) ORDER BY {order_by}"
+        "SELECT {COMMENT_COLUMNS} FROM comments WHERE thread_id = $2 \
+         AND (status = 'published' OR voter = $3) ORDER BY {order_by}"
     );
     let comments = sqlx::query_as(&sql)
         .bind(voter)
@@ -211,10 +402,10 @@ pub async fn thread_with_comments(
 /// The id, version and own tally of the thread `slug`, and the version at which that tally
 /// last moved; `None` if nobody has written in it.
 pub async fn thread_tally(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     slug: &str,
 ) -> sqlx::Result<Option<(i64, i64, i64, i64)>> {
-    sqlx::query_as("SELECT id, version, votes, votes_version FROM threads WHERE slug = ?")
+    sqlx::query_as("SELECT id, version, votes, votes_version FROM threads WHERE slug = $1")
         .bind(slug)
         .fetch_optional(conn)
         .await
@@ -223,13 +414,13 @@ pub async fn thread_tally(
 /// The published comments of a thread that changed after its version `after`, each with the
 /// version of its last change, in the order they changed. As everyone sees them: no voter.
 pub async fn comments_changed_since(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     thread_id: i64,
     after: i64,
 ) -> sqlx::Result<Vec<(i64, CommentRow)>> {
     let rows: Vec<ChangedCommentRow> = sqlx::query_as(&format!(
         "SELECT {COMMENT_COLUMNS}, version FROM comments \
-         WHERE thread_id = ? AND version > ? AND status = 'published' ORDER BY version"
+         WHERE thread_id = $2 AND version > $3 AND status = 'published' ORDER BY version"
     ))
     .bind(None::<&str>)
     .bind(thread_id)
@@ -266,12 +457,12 @@ impl VoterView {
 }
 
 pub async fn voter_view(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     thread_id: i64,
     voter: &str,
 ) -> sqlx::Result<VoterView> {
-    let thread_voted: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM thread_votes WHERE thread_id = ? AND voter = ?)",
+    let Flag(thread_voted) = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM thread_votes WHERE thread_id = $1 AND voter = $2)",
     )
     .bind(thread_id)
     .bind(voter)
@@ -279,7 +470,7 @@ pub async fn voter_view(
     .await?;
     let voted = sqlx::query_scalar(
         "SELECT v.comment_id FROM comment_votes v JOIN comments c ON c.id = v.comment_id \
-         WHERE v.voter = ? AND c.thread_id = ?",
+         WHERE v.voter = $1 AND c.thread_id = $2",
     )
     .bind(voter)
     .bind(thread_id)
@@ -287,7 +478,7 @@ pub async fn voter_view(
     .await?;
     let held = sqlx::query_as(&format!(
         "SELECT {COMMENT_COLUMNS} FROM comments \
-         WHERE voter = ? AND status = 'held' AND thread_id = ?"
+         WHERE voter = $2 AND status = 'held' AND thread_id = $3"
     ))
     .bind(voter)
     .bind(voter)
@@ -303,12 +494,12 @@ pub async fn voter_view(
 
 /// One comment, as `voter` sees it.
 pub async fn fetch_comment(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: CommentId,
     voter: Option<&str>,
 ) -> sqlx::Result<Option<CommentRow>> {
     sqlx::query_as(&format!(
-        "SELECT {COMMENT_COLUMNS} FROM comments WHERE id = ?"
+        "SELECT {COMMENT_COLUMNS} FROM comments WHERE id = $2"
     ))
     .bind(voter)
     .bind(id)
@@ -318,15 +509,15 @@ pub async fn fetch_comment(
 
 /// A secret of the server (see `migrations/0002_writes.sql`): `fresh` is stored unless the
 /// secret exists already, and whichever is stored is returned.
-pub async fn secret(pool: &SqlitePool, name: &str, fresh: &[u8]) -> sqlx::Result<Vec<u8>> {
+pub async fn secret(pool: &AnyPool, name: &str, fresh: &[u8]) -> sqlx::Result<Vec<u8>> {
     sqlx::query(
-        "INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+        "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
     )
     .bind(name)
     .bind(fresh)
     .execute(pool)
     .await?;
-    sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = ?")
+    sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
         .bind(name)
         .fetch_one(pool)
         .await
@@ -345,11 +536,11 @@ pub struct NewThreadRow<'a> {
 /// servers racing on the same slug cannot both create it, and the transaction takes the write
 /// lock at once instead of failing to upgrade a read lock.
 pub async fn insert_thread_if_absent(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     thread: &NewThreadRow<'_>,
 ) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar(
-        "INSERT INTO threads (slug, title, url, created_at) VALUES (?, ?, ?, ?) \
+        "INSERT INTO threads (slug, title, url, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (slug) DO NOTHING RETURNING id",
     )
     .bind(thread.slug)
@@ -362,7 +553,7 @@ pub async fn insert_thread_if_absent(
 
 /// The id of the thread `slug`, created (with no title or URL) if absent. Starts with the
 /// write, like [`insert_thread_if_absent`].
-pub async fn ensure_thread(conn: &mut SqliteConnection, slug: &str, at: &str) -> sqlx::Result<i64> {
+pub async fn ensure_thread(conn: &mut AnyConnection, slug: &str, at: &str) -> sqlx::Result<i64> {
     let new_thread = NewThreadRow {
         slug,
         title: None,
@@ -372,7 +563,7 @@ pub async fn ensure_thread(conn: &mut SqliteConnection, slug: &str, at: &str) ->
     if let Some(id) = insert_thread_if_absent(&mut *conn, &new_thread).await? {
         return Ok(id);
     }
-    sqlx::query_scalar("SELECT id FROM threads WHERE slug = ?")
+    sqlx::query_scalar("SELECT id FROM threads WHERE slug = $1")
         .bind(slug)
         .fetch_one(conn)
         .await
@@ -400,13 +591,13 @@ pub struct NewCommentRow<'a> {
 }
 
 pub async fn insert_comment(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     comment: &NewCommentRow<'_>,
 ) -> sqlx::Result<CommentId> {
     sqlx::query_scalar(
         "INSERT INTO comments (thread_id, parent_id, author, avatar, subject, body_md, \
          body_html, signature, created_at, edit_token_hash, status, voter, network) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
     .bind(comment.thread_id)
     .bind(comment.parent_id)
@@ -429,14 +620,16 @@ pub async fn insert_comment(
 #[derive(Debug, FromRow)]
 pub struct ParentRow {
     pub thread_id: i64,
+    #[sqlx(try_from = "Flag")]
     pub deleted: bool,
+    #[sqlx(try_from = "Flag")]
     pub held: bool,
     pub voter: Option<String>,
 }
 
-pub async fn parent(conn: &mut SqliteConnection, id: CommentId) -> sqlx::Result<Option<ParentRow>> {
+pub async fn parent(conn: &mut AnyConnection, id: CommentId) -> sqlx::Result<Option<ParentRow>> {
     sqlx::query_as(
-        "SELECT thread_id, deleted, status = 'held' AS held, voter FROM comments WHERE id = ?",
+        "SELECT thread_id, deleted, status = 'held' AS held, voter FROM comments WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(conn)
@@ -447,12 +640,13 @@ pub async fn parent(conn: &mut SqliteConnection, id: CommentId) -> sqlx::Result<
 #[derive(Debug, FromRow)]
 pub struct EditableRow {
     pub created_at: String,
+    #[sqlx(try_from = "Flag")]
     pub deleted: bool,
     pub edit_token_hash: Option<Vec<u8>>,
 }
 
-pub async fn editable(pool: &SqlitePool, id: CommentId) -> sqlx::Result<Option<EditableRow>> {
-    sqlx::query_as("SELECT created_at, deleted, edit_token_hash FROM comments WHERE id = ?")
+pub async fn editable(pool: &AnyPool, id: CommentId) -> sqlx::Result<Option<EditableRow>> {
+    sqlx::query_as("SELECT created_at, deleted, edit_token_hash FROM comments WHERE id = $1")
         .bind(id)
         .fetch_optional(pool)
         .await
@@ -470,14 +664,14 @@ pub struct CommentEditRow<'a> {
 /// again in the statement, so a comment deleted in between stays deleted. Returns whether it
 /// was edited.
 pub async fn edit_comment(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: CommentId,
     edit_token_hash: &[u8],
     edit: &CommentEditRow<'_>,
 ) -> sqlx::Result<bool> {
     let edited = sqlx::query(
-        "UPDATE comments SET subject = ?, body_md = ?, body_html = ?, edited_at = ? \
-         WHERE id = ? AND edit_token_hash = ? AND deleted = 0",
+        "UPDATE comments SET subject = $1, body_md = $2, body_html = $3, edited_at = $4 \
+         WHERE id = $5 AND edit_token_hash = $6 AND deleted = 0",
     )
     .bind(edit.subject)
     .bind(edit.body_md)
@@ -493,12 +687,12 @@ pub async fn edit_comment(
 
 /// Marks a comment deleted, as [`edit_comment`] edits it. Returns whether it was marked.
 pub async fn mark_deleted(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: CommentId,
     edit_token_hash: &[u8],
 ) -> sqlx::Result<bool> {
     let marked = sqlx::query(
-        "UPDATE comments SET deleted = 1 WHERE id = ? AND edit_token_hash = ? AND deleted = 0",
+        "UPDATE comments SET deleted = 1 WHERE id = $1 AND edit_token_hash = $2 AND deleted = 0",
     )
     .bind(id)
     .bind(edit_token_hash)
@@ -512,26 +706,26 @@ pub async fn mark_deleted(
 /// each deleted ancestor that this leaves without replies, so no placeholder stays that holds
 /// no reply in place. Returns whether `id` itself was removed (otherwise it stays a
 /// placeholder). Run it in the transaction that marked `id` deleted.
-pub async fn prune_deleted(conn: &mut SqliteConnection, id: CommentId) -> sqlx::Result<bool> {
+pub async fn prune_deleted(conn: &mut AnyConnection, id: CommentId) -> sqlx::Result<bool> {
     let mut current = id;
     loop {
-        let prunable: bool = sqlx::query_scalar(
+        let Flag(prunable) = sqlx::query_scalar(
             "SELECT deleted = 1 AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = c.id) \
-             FROM comments c WHERE c.id = ?",
+             FROM comments c WHERE c.id = $1",
         )
         .bind(current)
         .fetch_optional(&mut *conn)
         .await?
-        .unwrap_or(false);
+        .unwrap_or(Flag(false));
         if !prunable {
             return Ok(current != id);
         }
-        sqlx::query("DELETE FROM comment_votes WHERE comment_id = ?")
+        sqlx::query("DELETE FROM comment_votes WHERE comment_id = $1")
             .bind(current)
             .execute(&mut *conn)
             .await?;
         let parent: Option<CommentId> =
-            sqlx::query_scalar("DELETE FROM comments WHERE id = ? RETURNING parent_id")
+            sqlx::query_scalar("DELETE FROM comments WHERE id = $1 RETURNING parent_id")
                 .bind(current)
                 .fetch_one(&mut *conn)
                 .await?;
@@ -555,8 +749,10 @@ pub struct Ballot<'a> {
 #[derive(Debug, FromRow)]
 pub struct VoteRow {
     pub votes: i64,
+    #[sqlx(try_from = "Flag")]
     pub viewer_voted: bool,
     /// Always false for a thread.
+    #[sqlx(try_from = "Flag")]
     pub deleted: bool,
 }
 
@@ -569,30 +765,67 @@ impl VoteRow {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
+enum VoteTarget<'a> {
+    Comment(CommentId),
+    Thread(i64),
+    ThreadBySlug(&'a str),
+}
+
+/// On PostgreSQL, locks the row of the comment or thread a vote is for (or taken back from)
+/// until the transaction ends, so votes for one target take turns across every server process.
+/// The network cap in the insert then counts every vote committed before it: without the lock,
+/// two transactions at READ COMMITTED could each count the other's vote as not there yet and
+/// both pass the cap. And a vote's row and its target are always locked in that order (the
+/// target first), so two processes taking back the same voter's vote cannot deadlock. (The
+/// counter itself needs no lock: `votes = votes + 1` re-reads the row it waited for.)
+/// `FOR NO KEY UPDATE`, the lock an `UPDATE` takes anyway, does not stop new replies, whose
+/// foreign keys only take a key-share lock. SQLite needs none of it: a write transaction holds
+/// the whole database, and it has no `FOR UPDATE` (the one statement per backend).
+async fn lock_vote_target(conn: &mut AnyConnection, target: VoteTarget<'_>) -> sqlx::Result<()> {
+    if Backend::of(conn) != Backend::Postgres {
+        return Ok(());
+    }
+    let query = match target {
+        VoteTarget::Comment(id) => {
+            sqlx::query("SELECT id FROM comments WHERE id = $1 FOR NO KEY UPDATE").bind(id)
+        }
+        VoteTarget::Thread(id) => {
+            sqlx::query("SELECT id FROM threads WHERE id = $1 FOR NO KEY UPDATE").bind(id)
+        }
+        VoteTarget::ThreadBySlug(slug) => {
+            sqlx::query("SELECT id FROM threads WHERE slug = $1 FOR NO KEY UPDATE").bind(slug)
+        }
+    };
+    query.fetch_optional(conn).await?;
+    Ok(())
+}
+
 /// Records a vote for a comment and bumps its counter, in the caller's transaction. Nothing
 /// changes if the voter already voted for it, if it is deleted or absent, or if the ballot's
 /// network has reached its cap: the cap is checked in the insert itself, so concurrent votes
 /// cannot overshoot it. Returns whether the vote was new; [`comment_vote`] tells why not.
 pub async fn add_comment_vote(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     comment_id: CommentId,
     ballot: &Ballot<'_>,
     at: &str,
 ) -> sqlx::Result<bool> {
+    lock_vote_target(&mut *conn, VoteTarget::Comment(comment_id)).await?;
     let inserted = sqlx::query(
         "INSERT INTO comment_votes (comment_id, voter, network, created_at) \
-         SELECT ?1, ?2, ?3, ?4 \
-         WHERE EXISTS (SELECT 1 FROM comments WHERE id = ?1 AND deleted = 0 \
+         SELECT $1, $2, $3, $4 \
+         WHERE EXISTS (SELECT 1 FROM comments WHERE id = $1 AND deleted = 0 \
               AND status = 'published') \
-         AND (?5 IS NULL OR ?3 IS NULL OR (SELECT COUNT(*) FROM comment_votes \
-              WHERE comment_id = ?1 AND network = ?3) < ?5) \
+         AND ($5 IS NULL OR $3 IS NULL OR (SELECT COUNT(*) FROM comment_votes \
+              WHERE comment_id = $1 AND network = $3) < $5) \
          ON CONFLICT DO NOTHING",
     )
     .bind(comment_id)
     .bind(ballot.voter)
     .bind(ballot.network)
     .bind(at)
-    .bind(ballot.network_cap)
+    .bind(ballot.network_cap.map(i64::from))
     .execute(&mut *conn)
     .await?
     .rows_affected()
@@ -600,7 +833,7 @@ pub async fn add_comment_vote(
     // The counter moves by the rows the statement changed, in the same transaction: never a
     // value read, incremented elsewhere and written back.
     if inserted {
-        sqlx::query("UPDATE comments SET votes = votes + 1 WHERE id = ?")
+        sqlx::query("UPDATE comments SET votes = votes + 1 WHERE id = $1")
             .bind(comment_id)
             .execute(&mut *conn)
             .await?;
@@ -610,11 +843,12 @@ pub async fn add_comment_vote(
 
 /// Takes a voter's vote for a comment back, if there was one. Returns whether there was.
 pub async fn remove_comment_vote(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     comment_id: CommentId,
     voter: &str,
 ) -> sqlx::Result<bool> {
-    let removed = sqlx::query("DELETE FROM comment_votes WHERE comment_id = ? AND voter = ?")
+    lock_vote_target(&mut *conn, VoteTarget::Comment(comment_id)).await?;
+    let removed = sqlx::query("DELETE FROM comment_votes WHERE comment_id = $1 AND voter = $2")
         .bind(comment_id)
         .bind(voter)
         .execute(&mut *conn)
@@ -622,7 +856,7 @@ pub async fn remove_comment_vote(
         .rows_affected()
         == 1;
     if removed {
-        sqlx::query("UPDATE comments SET votes = votes - 1 WHERE id = ?")
+        sqlx::query("UPDATE comments SET votes = votes - 1 WHERE id = $1")
             .bind(comment_id)
             .execute(&mut *conn)
             .await?;
@@ -633,14 +867,14 @@ pub async fn remove_comment_vote(
 /// A comment's tally, as `voter` sees it; `None` if there is no such comment (a held one is
 /// not there yet for voting).
 pub async fn comment_vote(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     comment_id: CommentId,
     voter: &str,
 ) -> sqlx::Result<Option<VoteRow>> {
     sqlx::query_as(
         "SELECT votes, deleted, EXISTS (SELECT 1 FROM comment_votes v \
-         WHERE v.comment_id = c.id AND v.voter = ?) AS viewer_voted FROM comments c \
-         WHERE id = ? AND status = 'published'",
+         WHERE v.comment_id = c.id AND v.voter = $1) AS viewer_voted FROM comments c \
+         WHERE id = $2 AND status = 'published'",
     )
     .bind(voter)
     .bind(comment_id)
@@ -650,29 +884,30 @@ pub async fn comment_vote(
 
 /// Records a vote for a thread (the page itself), as [`add_comment_vote`] does.
 pub async fn add_thread_vote(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     thread_id: i64,
     ballot: &Ballot<'_>,
     at: &str,
 ) -> sqlx::Result<bool> {
+    lock_vote_target(&mut *conn, VoteTarget::Thread(thread_id)).await?;
     let inserted = sqlx::query(
         "INSERT INTO thread_votes (thread_id, voter, network, created_at) \
-         SELECT ?1, ?2, ?3, ?4 \
-         WHERE ?5 IS NULL OR ?3 IS NULL OR (SELECT COUNT(*) FROM thread_votes \
-               WHERE thread_id = ?1 AND network = ?3) < ?5 \
+         SELECT $1, $2, $3, $4 \
+         WHERE $5 IS NULL OR $3 IS NULL OR (SELECT COUNT(*) FROM thread_votes \
+               WHERE thread_id = $1 AND network = $3) < $5 \
          ON CONFLICT DO NOTHING",
     )
     .bind(thread_id)
     .bind(ballot.voter)
     .bind(ballot.network)
     .bind(at)
-    .bind(ballot.network_cap)
+    .bind(ballot.network_cap.map(i64::from))
     .execute(&mut *conn)
     .await?
     .rows_affected()
         == 1;
     if inserted {
-        sqlx::query("UPDATE threads SET votes = votes + 1 WHERE id = ?")
+        sqlx::query("UPDATE threads SET votes = votes + 1 WHERE id = $1")
             .bind(thread_id)
             .execute(&mut *conn)
             .await?;
@@ -683,13 +918,14 @@ pub async fn add_thread_vote(
 /// Takes a voter's vote for the thread `slug` back, if there was one. Starts with the write
 /// (an absent thread simply matches no vote), so it never creates the thread.
 pub async fn remove_thread_vote(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     slug: &str,
     voter: &str,
 ) -> sqlx::Result<bool> {
+    lock_vote_target(&mut *conn, VoteTarget::ThreadBySlug(slug)).await?;
     let removed = sqlx::query(
-        "DELETE FROM thread_votes WHERE voter = ? \
-         AND thread_id = (SELECT id FROM threads WHERE slug = ?)",
+        "DELETE FROM thread_votes WHERE voter = $1 \
+         AND thread_id = (SELECT id FROM threads WHERE slug = $2)",
     )
     .bind(voter)
     .bind(slug)
@@ -698,7 +934,7 @@ pub async fn remove_thread_vote(
     .rows_affected()
         == 1;
     if removed {
-        sqlx::query("UPDATE threads SET votes = votes - 1 WHERE slug = ?")
+        sqlx::query("UPDATE threads SET votes = votes - 1 WHERE slug = $1")
             .bind(slug)
             .execute(&mut *conn)
             .await?;
@@ -708,13 +944,13 @@ pub async fn remove_thread_vote(
 
 /// The thread `slug`'s tally, as `voter` sees it; `None` if there is no such thread.
 pub async fn thread_vote(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     slug: &str,
     voter: &str,
 ) -> sqlx::Result<Option<VoteRow>> {
     sqlx::query_as(
         "SELECT votes, FALSE AS deleted, EXISTS (SELECT 1 FROM thread_votes v \
-         WHERE v.thread_id = t.id AND v.voter = ?) AS viewer_voted FROM threads t WHERE slug = ?",
+         WHERE v.thread_id = t.id AND v.voter = $1) AS viewer_voted FROM threads t WHERE slug = $2",
     )
     .bind(voter)
     .bind(slug)
@@ -724,16 +960,16 @@ pub async fn thread_vote(
 
 /// How many comments each of `slugs` shows (placeholders of deleted comments and held comments
 /// do not count),
-/// for the threads that exist; the caller fills in 0 for the others. Only the number of `?`
+/// for the threads that exist; the caller fills in 0 for the others. Only the number of placeholders
 /// depends on the request, never its text.
-pub async fn comment_counts(
-    pool: &SqlitePool,
-    slugs: &[String],
-) -> sqlx::Result<Vec<(String, i64)>> {
+pub async fn comment_counts(pool: &AnyPool, slugs: &[String]) -> sqlx::Result<Vec<(String, i64)>> {
     if slugs.is_empty() {
         return Ok(Vec::new());
     }
-    let marks = vec!["?"; slugs.len()].join(", ");
+    let marks = (1..=slugs.len())
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
         "SELECT t.slug, COUNT(c.id) FROM threads t \
          LEFT JOIN comments c ON c.thread_id = t.id AND c.deleted = 0 \
@@ -750,11 +986,11 @@ pub async fn comment_counts(
 /// Up to `limit` threads (id and slug) with an id above `after`, in id order: a whole
 /// database, a page at a time.
 pub async fn threads_after(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     after: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<(i64, String)>> {
-    sqlx::query_as("SELECT id, slug FROM threads WHERE id > ? ORDER BY id LIMIT ?")
+    sqlx::query_as("SELECT id, slug FROM threads WHERE id > $1 ORDER BY id LIMIT $2")
         .bind(after)
         .bind(limit)
         .fetch_all(pool)
@@ -764,15 +1000,15 @@ pub async fn threads_after(
 /// The thread an import puts comments in: created if absent; if it exists, a title or URL it
 /// lacks is filled in from the export. Returns its id and whether it was created.
 pub async fn import_thread(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     thread: &NewThreadRow<'_>,
 ) -> sqlx::Result<(i64, bool)> {
     if let Some(id) = insert_thread_if_absent(&mut *conn, thread).await? {
         return Ok((id, true));
     }
     let id = sqlx::query_scalar(
-        "UPDATE threads SET title = COALESCE(title, ?), url = COALESCE(url, ?) \
-         WHERE slug = ? RETURNING id",
+        "UPDATE threads SET title = COALESCE(title, $1), url = COALESCE(url, $2) \
+         WHERE slug = $3 RETURNING id",
     )
     .bind(thread.title)
     .bind(thread.url)
@@ -799,12 +1035,12 @@ pub struct ImportedCommentRow<'a> {
 /// whether it was stored. Nobody may edit it (no edit token), and its votes have no voters
 /// behind them: un-voting only ever takes back a vote recorded here.
 pub async fn insert_imported_comment(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     comment: &ImportedCommentRow<'_>,
 ) -> sqlx::Result<bool> {
     let inserted = sqlx::query(
         "INSERT INTO comments (thread_id, author, body_md, body_html, created_at, votes, \
-         deleted, origin, origin_parent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         deleted, origin, origin_parent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (origin) DO NOTHING",
     )
     .bind(comment.thread_id)
@@ -813,7 +1049,7 @@ pub async fn insert_imported_comment(
     .bind(comment.body_html)
     .bind(comment.created_at)
     .bind(comment.votes)
-    .bind(comment.deleted)
+    .bind(i64::from(comment.deleted))
     .bind(comment.origin)
     .bind(comment.origin_parent)
     .execute(conn)
@@ -825,7 +1061,7 @@ pub async fn insert_imported_comment(
 /// Links every imported reply to its parent, now that all of them are stored. A reply whose
 /// parent is not in the same thread (or not in the export at all) stays at the top level.
 /// Returns how many replies were linked and how many stayed at the top level.
-pub async fn link_imported_replies(conn: &mut SqliteConnection) -> sqlx::Result<(u64, u64)> {
+pub async fn link_imported_replies(conn: &mut AnyConnection) -> sqlx::Result<(u64, u64)> {
     let linked = sqlx::query(
         "UPDATE comments SET origin_parent = NULL, parent_id = (SELECT p.id FROM comments p \
          WHERE p.origin = comments.origin_parent AND p.thread_id = comments.thread_id) \
@@ -846,7 +1082,7 @@ pub async fn link_imported_replies(conn: &mut SqliteConnection) -> sqlx::Result<
 /// Removes imported comments that were deleted (or spam) in the source and hold no reply in
 /// place, then the placeholders that this leaves without replies, and so on up. Returns how
 /// many it removed.
-pub async fn prune_imported_deleted(conn: &mut SqliteConnection) -> sqlx::Result<u64> {
+pub async fn prune_imported_deleted(conn: &mut AnyConnection) -> sqlx::Result<u64> {
     let mut removed = 0;
     loop {
         let round = sqlx::query(
@@ -867,34 +1103,36 @@ pub async fn prune_imported_deleted(conn: &mut SqliteConnection) -> sqlx::Result
 /// Whether the author of a new comment is known: a published comment came from the same
 /// voter or the same network (`--moderation first-post`).
 pub async fn is_known_author(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     voter: Option<&str>,
     network: &[u8],
 ) -> sqlx::Result<bool> {
     sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM comments WHERE voter = ? AND status = 'published') \
-         OR EXISTS (SELECT 1 FROM comments WHERE network = ? AND status = 'published')",
+        "SELECT EXISTS (SELECT 1 FROM comments WHERE voter = $1 AND status = 'published') \
+         OR EXISTS (SELECT 1 FROM comments WHERE network = $2 AND status = 'published')",
     )
     .bind(voter)
     .bind(network)
     .fetch_one(conn)
     .await
+    .map(|Flag(known)| known)
 }
 
 /// Whether the admin blocked this voter or this network (hex of its hash).
 pub async fn is_blocked(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     voter: Option<&str>,
     network_hex: &str,
 ) -> sqlx::Result<bool> {
     sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM blocks WHERE (kind = 'voter' AND target = ?) \
-         OR (kind = 'network' AND target = ?))",
+        "SELECT EXISTS (SELECT 1 FROM blocks WHERE (kind = 'voter' AND target = $1) \
+         OR (kind = 'network' AND target = $2))",
     )
     .bind(voter)
     .bind(network_hex)
     .fetch_one(pool)
     .await
+    .map(|Flag(blocked)| blocked)
 }
 
 /// A comment as the admin sees it (`caucus_model::admin::AdminComment`).
@@ -910,6 +1148,7 @@ pub struct AdminCommentRow {
     pub created_at: String,
     pub edited_at: Option<String>,
     pub status: String,
+    #[sqlx(try_from = "Flag")]
     pub deleted: bool,
     pub votes: i64,
     pub voter: Option<String>,
@@ -949,16 +1188,16 @@ const ADMIN_COLUMNS: &str = "c.id, t.slug, c.parent_id, c.author, c.subject, c.b
 /// Up to `limit` comments of every thread with an id below `before` (all if `None`), newest
 /// first; only the held ones if `held_only`. Ids grow with time, so they page in time order.
 pub async fn admin_comments(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     held_only: bool,
     before: Option<CommentId>,
     limit: i64,
 ) -> sqlx::Result<Vec<AdminCommentRow>> {
     sqlx::query_as(&format!(
-        "SELECT {ADMIN_COLUMNS} WHERE (? = 0 OR c.status = 'held') AND (? IS NULL OR c.id < ?) \
-         ORDER BY c.id DESC LIMIT ?"
+        "SELECT {ADMIN_COLUMNS} WHERE ($1 = 0 OR c.status = 'held') AND ($2 IS NULL OR c.id < $3) \
+         ORDER BY c.id DESC LIMIT $4"
     ))
-    .bind(held_only)
+    .bind(i64::from(held_only))
     .bind(before)
     .bind(before)
     .bind(limit)
@@ -967,19 +1206,19 @@ pub async fn admin_comments(
 }
 
 pub async fn admin_comment(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: CommentId,
 ) -> sqlx::Result<Option<AdminCommentRow>> {
-    sqlx::query_as(&format!("SELECT {ADMIN_COLUMNS} WHERE c.id = ?"))
+    sqlx::query_as(&format!("SELECT {ADMIN_COLUMNS} WHERE c.id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await
 }
 
 /// Publishes a held comment. Returns whether it was held.
-pub async fn approve(conn: &mut SqliteConnection, id: CommentId) -> sqlx::Result<bool> {
+pub async fn approve(conn: &mut AnyConnection, id: CommentId) -> sqlx::Result<bool> {
     let approved =
-        sqlx::query("UPDATE comments SET status = 'published' WHERE id = ? AND status = 'held'")
+        sqlx::query("UPDATE comments SET status = 'published' WHERE id = $1 AND status = 'held'")
             .bind(id)
             .execute(conn)
             .await?
@@ -989,13 +1228,13 @@ pub async fn approve(conn: &mut SqliteConnection, id: CommentId) -> sqlx::Result
 
 /// The admin's edit: any comment not deleted, at any time. Returns whether it was edited.
 pub async fn admin_edit(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: CommentId,
     edit: &CommentEditRow<'_>,
 ) -> sqlx::Result<bool> {
     let edited = sqlx::query(
-        "UPDATE comments SET subject = ?, body_md = ?, body_html = ?, edited_at = ? \
-         WHERE id = ? AND deleted = 0",
+        "UPDATE comments SET subject = $1, body_md = $2, body_html = $3, edited_at = $4 \
+         WHERE id = $5 AND deleted = 0",
     )
     .bind(edit.subject)
     .bind(edit.body_md)
@@ -1009,8 +1248,8 @@ pub async fn admin_edit(
 }
 
 /// The admin's delete: marks any comment deleted, like [`mark_deleted`]; the caller prunes.
-pub async fn admin_mark_deleted(conn: &mut SqliteConnection, id: CommentId) -> sqlx::Result<bool> {
-    let marked = sqlx::query("UPDATE comments SET deleted = 1 WHERE id = ? AND deleted = 0")
+pub async fn admin_mark_deleted(conn: &mut AnyConnection, id: CommentId) -> sqlx::Result<bool> {
+    let marked = sqlx::query("UPDATE comments SET deleted = 1 WHERE id = $1 AND deleted = 0")
         .bind(id)
         .execute(conn)
         .await?
@@ -1020,13 +1259,13 @@ pub async fn admin_mark_deleted(conn: &mut SqliteConnection, id: CommentId) -> s
 
 /// Blocks `target`; blocking it again changes nothing. Returns whether it was new.
 pub async fn add_block(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     kind: BlockKind,
     target: &str,
     at: &str,
 ) -> sqlx::Result<bool> {
     let added = sqlx::query(
-        "INSERT INTO blocks (kind, target, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO blocks (kind, target, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     )
     .bind(kind.as_str())
     .bind(target)
@@ -1039,11 +1278,11 @@ pub async fn add_block(
 
 /// Lifts a block. Returns whether there was one.
 pub async fn remove_block(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     kind: BlockKind,
     target: &str,
 ) -> sqlx::Result<bool> {
-    let removed = sqlx::query("DELETE FROM blocks WHERE kind = ? AND target = ?")
+    let removed = sqlx::query("DELETE FROM blocks WHERE kind = $1 AND target = $2")
         .bind(kind.as_str())
         .bind(target)
         .execute(conn)
@@ -1053,7 +1292,7 @@ pub async fn remove_block(
 }
 
 /// Every block, newest first.
-pub async fn blocks(pool: &SqlitePool) -> sqlx::Result<Vec<(String, String, String)>> {
+pub async fn blocks(pool: &AnyPool) -> sqlx::Result<Vec<(String, String, String)>> {
     sqlx::query_as("SELECT kind, target, created_at FROM blocks ORDER BY created_at DESC, target")
         .fetch_all(pool)
         .await
@@ -1061,13 +1300,13 @@ pub async fn blocks(pool: &SqlitePool) -> sqlx::Result<Vec<(String, String, Stri
 
 /// Writes one entry of the admin log, in the transaction of the action it records.
 pub async fn log_admin_action(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     action: &str,
     target: &str,
     at: &str,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO admin_log (actor, action, target, created_at) VALUES ('admin', ?, ?, ?)",
+        "INSERT INTO admin_log (actor, action, target, created_at) VALUES ('admin', $1, $2, $3)",
     )
     .bind(action)
     .bind(target)
@@ -1079,13 +1318,13 @@ pub async fn log_admin_action(
 
 /// Up to `limit` entries of the admin log with an id below `before`, newest first.
 pub async fn admin_log(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     before: Option<i64>,
     limit: i64,
 ) -> sqlx::Result<Vec<AdminAction>> {
     let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
         "SELECT id, actor, action, target, created_at FROM admin_log \
-         WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
+         WHERE ($1 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
     )
     .bind(before)
     .bind(before)

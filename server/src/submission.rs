@@ -8,7 +8,8 @@
 //! - `author`, `subject`, `signature` are text and stay exactly as sent, control characters
 //!   and line breaks included: the widget shows them as text (never HTML, each in its own
 //!   bidi-isolated element), so nothing in them can act, and a reader's name or signature comes
-//!   back byte for byte. Only the whitespace around them goes.
+//!   back byte for byte. Only the whitespace around them goes, and NUL: PostgreSQL's text
+//!   cannot hold it, and a field must read back the same on either backend.
 //!
 //! Then every field is trimmed and checked against [`caucus_model::limits`], counting
 //! characters as a person does (`chars()`), after cleaning and trimming. An empty author is
@@ -127,6 +128,13 @@ fn check_line(
     let Some(text) = text else {
         return Ok(None);
     };
+    let without_nul;
+    let text = if text.contains('\0') {
+        without_nul = text.replace('\0', "");
+        without_nul.as_str()
+    } else {
+        text
+    };
     let line = text.trim();
     if line.is_empty() {
         return Ok(None);
@@ -206,7 +214,7 @@ mod tests {
             ..comment("a\r\nb\rc\u{0}d\te\u{1b}[31m")
         })
         .unwrap();
-        assert_eq!(checked.author, "Ro\0bert\u{7}\tTables\u{202e}");
+        assert_eq!(checked.author, "Robert\u{7}\tTables\u{202e}");
         assert_eq!(
             checked.subject.as_deref(),
             Some("line one\r\nline two\u{9b}")

@@ -21,7 +21,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use subtle::ConstantTimeEq;
 
 use crate::abuse::Network;
@@ -69,7 +69,7 @@ pub struct EditToken {
 impl ServerKeys {
     /// Reads the secrets from the database, generating each one the first time. Two servers
     /// starting at once on a new database agree: the first insert wins, both read it back.
-    pub async fn load(pool: &SqlitePool) -> anyhow::Result<ServerKeys> {
+    pub async fn load(pool: &AnyPool) -> anyhow::Result<ServerKeys> {
         Ok(ServerKeys {
             voter_key: load_secret(pool, "voter_key").await?,
             network_salt: load_secret(pool, "network_salt").await?,
@@ -143,7 +143,7 @@ fn keyed(key: &[u8; SECRET_BYTES]) -> HmacSha256 {
     <HmacSha256 as Mac>::new_from_slice(key).expect("HMAC takes keys of any length")
 }
 
-async fn load_secret(pool: &SqlitePool, name: &str) -> anyhow::Result<[u8; SECRET_BYTES]> {
+async fn load_secret(pool: &AnyPool, name: &str) -> anyhow::Result<[u8; SECRET_BYTES]> {
     let fresh: [u8; SECRET_BYTES] = random_bytes()?;
     let stored = store::secret(pool, name, &fresh).await?;
     <[u8; SECRET_BYTES]>::try_from(stored.as_slice()).map_err(|_| {

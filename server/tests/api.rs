@@ -151,7 +151,7 @@ async fn ties_and_deleted_comments() {
         sqlx::query(
             "INSERT INTO comments (id, thread_id, author, subject, body_md, body_html, \
              signature, created_at, votes, deleted) \
-             VALUES (?, 1, 'someone', 'subject', 'x', '<p>x</p>', 'sig', ?, ?, ?)",
+             VALUES ($1, 1, 'someone', 'subject', 'x', '<p>x</p>', 'sig', $2, $3, $4)",
         )
         .bind(id)
         .bind(at)

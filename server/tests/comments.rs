@@ -16,7 +16,7 @@ async fn thread(server: &TestServer, slug: &str) -> ThreadResponse {
 
 /// Makes comment `id` older than the edit window.
 async fn age(server: &TestServer, id: i64) {
-    sqlx::query("UPDATE comments SET created_at = '2020-01-01T00:00:00Z' WHERE id = ?")
+    sqlx::query("UPDATE comments SET created_at = '2020-01-01T00:00:00Z' WHERE id = $1")
         .bind(id)
         .execute(&server.state.pool)
         .await
@@ -72,9 +72,10 @@ async fn every_field_is_kept_cleaned_and_sanitized() {
         )
         .await;
     let comment = created.comment;
-    // Text fields come back as sent (only the whitespace around them goes); the body is
+    // Text fields come back as sent (only the whitespace around them goes, and NUL); the body is
     // cleaned, rendered and sanitized.
-    assert_eq!(comment.author, "riverlover\u{0}");
+    // NUL goes (PostgreSQL's text cannot hold it), on every backend alike.
+    assert_eq!(comment.author, "riverlover");
     assert_eq!(comment.subject.as_deref(), Some("On\tLibya"));
     assert_eq!(comment.signature.as_deref(), Some("bygorry"));
     assert!(

@@ -120,12 +120,12 @@ async fn seeding_twice_changes_nothing() {
 #[tokio::test]
 async fn reopening_the_database_keeps_the_demo() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("caucus.db");
-    let pool = caucus_server::open_db(&path).await.unwrap();
+    let db = common::TestDatabase::new(dir.path()).await;
+    let pool = db.open().await;
     assert!(caucus_server::demo::seed(&pool).await.unwrap());
     pool.close().await;
     // Migrations run again on a database that has them: nothing happens.
-    let pool = caucus_server::open_db(&path).await.unwrap();
+    let pool = db.open().await;
     assert!(!caucus_server::demo::seed(&pool).await.unwrap());
     let threads: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM threads")
         .fetch_one(&pool)

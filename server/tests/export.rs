@@ -99,9 +99,9 @@ async fn an_empty_database_is_an_empty_array() {
 #[tokio::test]
 async fn the_command_writes_json_to_stdout_and_counts_to_stderr() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("caucus.db");
+    let db = common::TestDatabase::new(dir.path()).await;
     {
-        let pool = caucus_server::open_db(&db).await.unwrap();
+        let pool = db.open().await;
         let mut server = TestServer::unlimited().await;
         server.state.use_pool(pool.clone());
         server.post_comment("a", json!({"body": "one"})).await;
@@ -109,7 +109,7 @@ async fn the_command_writes_json_to_stdout_and_counts_to_stderr() {
     }
     let output = Command::new(env!("CARGO_BIN_EXE_caucus-server"))
         .args(["export", "--db"])
-        .arg(&db)
+        .arg(&db.url)
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");

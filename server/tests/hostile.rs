@@ -13,13 +13,13 @@ use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode};
 use caucus_model::ErrorBody;
 use caucus_server::{app, open_db};
-use common::{assert_error, TestServer};
+use common::{assert_error, skip_on_postgres, TestServer};
 use http_body_util::BodyExt;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::SqlitePool;
+use sqlx::{AnyPool, ConnectOptions};
 use tower::ServiceExt;
 
 #[tokio::test]
@@ -219,7 +219,7 @@ async fn every_bad_request_has_its_own_error() {
         .await;
     assert_error(&response, StatusCode::FORBIDDEN, "wrong_edit_token");
     // Expired: the comment is older than the edit window.
-    sqlx::query("UPDATE comments SET created_at = '2016-07-20T14:03:00Z' WHERE id = ?")
+    sqlx::query("UPDATE comments SET created_at = '2016-07-20T14:03:00Z' WHERE id = $1")
         .bind(mine.comment.id)
         .execute(&server.state.pool)
         .await
@@ -493,13 +493,17 @@ async fn one_client_flood_is_held_while_another_reads() {
 /// folder lost write permission, or the disk was remounted read-only.
 #[tokio::test]
 async fn a_read_only_database_answers_503_and_reads_still_work() {
+    if skip_on_postgres("a read-only SQLite file") {
+        return;
+    }
     let mut stuck = TestServer::new().await;
     stuck.post_comment("t", json!({"body": "kept"})).await;
     let path = stuck.state.assets.parent().unwrap().join("caucus.db");
-    let read_only =
-        SqlitePool::connect_with(SqliteConnectOptions::new().filename(&path).read_only(true))
-            .await
-            .unwrap();
+    let url = SqliteConnectOptions::new()
+        .filename(&path)
+        .read_only(true)
+        .to_url_lossy();
+    let read_only = AnyPool::connect(url.as_str()).await.unwrap();
     // The keys are loaded already: only the database underneath becomes read-only.
     stuck.state.use_pool(read_only);
 
@@ -532,6 +536,9 @@ async fn a_read_only_database_answers_503_and_reads_still_work() {
 /// write goes through once the lock is released.
 #[tokio::test]
 async fn a_locked_database_answers_503_then_recovers() {
+    if skip_on_postgres("SQLite's one write lock, held by another connection") {
+        return;
+    }
     let server = TestServer::new().await;
     let path = server.state.assets.parent().unwrap().join("caucus.db");
     let other = open_db(&path).await.unwrap();

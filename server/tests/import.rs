@@ -302,13 +302,13 @@ async fn a_broken_file_keeps_what_was_read_before_the_break() {
 #[tokio::test]
 async fn the_command_prints_the_report() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("caucus.db");
+    let db = common::TestDatabase::new(dir.path()).await;
     let run = || {
         Command::new(env!("CARGO_BIN_EXE_caucus-server"))
             .args(["import", "--format", "wordpress"])
             .arg(fixture("wordpress.xml"))
             .arg("--db")
-            .arg(&db)
+            .arg(&db.url)
             .output()
             .unwrap()
     };

@@ -7,179 +7,23 @@
 //! cargo test --release -p caucus-server --test process -- --ignored --nocapture
 //! ```
 //!
-//! The HTTP client is a few lines of HTTP/1.1 over `tokio::net::TcpStream` (keep-alive,
-//! `Content-Length` bodies, which is all the API sends), to keep dependencies out.
+//! The process and its HTTP client are in `common/process.rs`. With `CAUCUS_TEST_POSTGRES`, the
+//! server runs on a fresh PostgreSQL database; the checks of the SQLite file itself are skipped.
 
-use std::net::SocketAddr;
-use std::path::Path;
-use std::process::Stdio;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use caucus_model::{CreatedComment, NewVoter, ThreadResponse, VoteState};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-use tokio::process::{Child, Command};
-
-/// A running `caucus-server`, killed when dropped.
-struct Process {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Process {
-    /// Starts the binary on a free port (it binds port 0 and prints the address it got).
-    async fn start(dir: &Path, extra: &[&str]) -> Process {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_caucus-server"))
-            .arg("--addr")
-            .arg("127.0.0.1:0")
-            .arg("--db")
-            .arg(dir.join("caucus.db"))
-            .arg("--assets")
-            .arg(dir)
-            .args(extra)
-            .env("RUST_LOG", "error")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let first_line = tokio::time::timeout(Duration::from_secs(30), async {
-            BufReader::new(stdout).lines().next_line().await
-        })
-        .await
-        .expect("the server did not start within 30 s")
-        .unwrap()
-        .expect("the server exited before listening");
-        let addr = first_line
-            .strip_prefix("Caucus is listening on http://")
-            .and_then(|rest| rest.strip_suffix('/'))
-            .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
-            .parse()
-            .unwrap();
-        Process { child, addr }
-    }
-
-    /// `kill -9`: no shutdown, no checkpoint, no flush the process could still do.
-    async fn kill_9(mut self) {
-        self.child.start_kill().unwrap();
-        let status = self.child.wait().await.unwrap();
-        assert!(!status.success());
-    }
-
-    async fn connect(&self) -> Connection {
-        Connection {
-            stream: BufReader::new(TcpStream::connect(self.addr).await.unwrap()),
-            host: self.addr.to_string(),
-        }
-    }
-}
-
-/// One keep-alive HTTP/1.1 connection.
-struct Connection {
-    stream: BufReader<TcpStream>,
-    host: String,
-}
-
-struct Answer {
-    status: u16,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn json<T: serde::de::DeserializeOwned>(&self) -> T {
-        serde_json::from_slice(&self.body).unwrap_or_else(|err| {
-            panic!(
-                "{err}: status {}, body {}",
-                self.status,
-                String::from_utf8_lossy(&self.body)
-            )
-        })
-    }
-}
-
-impl Connection {
-    async fn send(
-        &mut self,
-        method: &str,
-        path: &str,
-        voter: Option<&str>,
-        json: Option<&serde_json::Value>,
-    ) -> Answer {
-        self.try_send(method, path, voter, json).await.unwrap()
-    }
-
-    /// One request and its answer; an error when the connection breaks (the server was killed).
-    async fn try_send(
-        &mut self,
-        method: &str,
-        path: &str,
-        voter: Option<&str>,
-        json: Option<&serde_json::Value>,
-    ) -> std::io::Result<Answer> {
-        let broken = |what: &str| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, what);
-        let body = json.map(|json| json.to_string()).unwrap_or_default();
-        let mut request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n",
-            self.host,
-            body.len()
-        );
-        if json.is_some() {
-            request.push_str("Content-Type: application/json\r\n");
-        }
-        if let Some(voter) = voter {
-            request.push_str(&format!("X-Caucus-Voter: {voter}\r\n"));
-        }
-        request.push_str("\r\n");
-        request.push_str(&body);
-        self.stream.get_mut().write_all(request.as_bytes()).await?;
-
-        let mut line = String::new();
-        if self.stream.read_line(&mut line).await? == 0 {
-            return Err(broken("closed before the status line"));
-        }
-        let status: u16 = line
-            .split(' ')
-            .nth(1)
-            .and_then(|code| code.parse().ok())
-            .unwrap_or_else(|| panic!("not an HTTP status line: {line:?}"));
-        let mut length = 0;
-        loop {
-            line.clear();
-            if self.stream.read_line(&mut line).await? == 0 {
-                return Err(broken("closed in the headers"));
-            }
-            let header = line.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap();
-                }
-                assert!(
-                    !name.eq_ignore_ascii_case("transfer-encoding"),
-                    "this client reads Content-Length bodies only"
-                );
-            }
-        }
-        let mut body = vec![0; length];
-        self.stream.read_exact(&mut body).await?;
-        Ok(Answer { status, body })
-    }
-}
-
-async fn new_voter(connection: &mut Connection) -> String {
-    let answer = connection.send("POST", "/api/voters", None, None).await;
-    assert_eq!(answer.status, 201);
-    answer.json::<NewVoter>().voter
-}
+use caucus_model::{CreatedComment, ThreadResponse, VoteState};
+use common::process::{new_voter, Process};
+use common::{skip_on_postgres, TestDatabase};
+use tokio::process::Command;
 
 #[tokio::test]
 async fn an_acknowledged_comment_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Process::start(dir.path(), &[]).await;
+    let db = TestDatabase::new(dir.path()).await;
+    let server = Process::start(&db.url, dir.path(), &[]).await;
     let mut connection = server.connect().await;
     let answer = connection
         .send(
@@ -195,7 +39,7 @@ async fn an_acknowledged_comment_survives_kill_9() {
     server.kill_9().await;
     drop(connection);
 
-    let server = Process::start(dir.path(), &[]).await;
+    let server = Process::start(&db.url, dir.path(), &[]).await;
     let mut connection = server.connect().await;
     let answer = connection
         .send("GET", "/api/threads/durable", None, None)
@@ -213,7 +57,8 @@ async fn an_acknowledged_comment_survives_kill_9() {
 async fn acknowledged_writes_survive_kill_9_under_load() {
     const WRITERS: usize = 6;
     let dir = tempfile::tempdir().unwrap();
-    let server = Process::start(dir.path(), &["--rate-limits", "off"]).await;
+    let db = TestDatabase::new(dir.path()).await;
+    let server = Process::start(&db.url, dir.path(), &["--rate-limits", "off"]).await;
     let mut setup = server.connect().await;
     let target = setup
         .send(
@@ -281,17 +126,18 @@ async fn acknowledged_writes_survive_kill_9_under_load() {
     }
     assert!(comments.len() >= 300, "{} comments", comments.len());
 
-    let pool = caucus_server::open_db(&dir.path().join("caucus.db"))
-        .await
-        .unwrap();
-    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(check, "ok");
-    pool.close().await;
+    // PostgreSQL keeps its own files whole; SQLite's are the server's to keep.
+    if !skip_on_postgres("PRAGMA integrity_check of the SQLite file") {
+        let pool = db.open().await;
+        let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(check, "ok");
+        pool.close().await;
+    }
 
-    let server = Process::start(dir.path(), &[]).await;
+    let server = Process::start(&db.url, dir.path(), &[]).await;
     let mut connection = server.connect().await;
     let thread: ThreadResponse = connection
         .send("GET", "/api/threads/load", None, None)
@@ -323,6 +169,9 @@ async fn acknowledged_writes_survive_kill_9_under_load() {
 /// (`synchronous=FULL`; in WAL mode `NORMAL` would survive `kill -9` too, but not a power cut).
 #[tokio::test]
 async fn the_database_is_wal_and_syncs_every_commit() {
+    if skip_on_postgres("SQLite's journal mode and synchronous setting") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let pool = caucus_server::open_db(&dir.path().join("caucus.db"))
         .await
@@ -344,7 +193,8 @@ async fn the_database_is_wal_and_syncs_every_commit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_thousand_concurrent_votes_over_tcp_count_each_voter_once() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Process::start(dir.path(), &["--rate-limits", "off"]).await;
+    let db = TestDatabase::new(dir.path()).await;
+    let server = Process::start(&db.url, dir.path(), &["--rate-limits", "off"]).await;
     let mut connection = server.connect().await;
     let answer = connection
         .send(
@@ -395,7 +245,8 @@ async fn throughput() {
     const CONNECTIONS: usize = 16;
     const PER_CONNECTION: usize = 250;
     let dir = tempfile::tempdir().unwrap();
-    let server = Process::start(dir.path(), &["--rate-limits", "off"]).await;
+    let db = TestDatabase::new(dir.path()).await;
+    let server = Process::start(&db.url, dir.path(), &["--rate-limits", "off"]).await;
     let mut setup = server.connect().await;
     let mut ids = Vec::new();
     for _ in 0..10 {
@@ -486,4 +337,33 @@ async fn a_short_admin_secret_stops_the_start() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("at least 16 characters"), "{stderr}");
     assert!(!dir.path().join("caucus.db").exists());
+}
+
+/// A PostgreSQL that cannot be reached stops the start at once with one readable line that
+/// names the database, without its password.
+#[tokio::test]
+async fn an_unreachable_postgres_stops_the_start_naming_it_without_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on port 1 of this machine.
+    let output = Command::new(env!("CARGO_BIN_EXE_caucus-server"))
+        .arg("--addr")
+        .arg("127.0.0.1:0")
+        .arg("--db")
+        .arg("postgres://caucus:hunter2@127.0.0.1:1/comments")
+        .arg("--assets")
+        .arg(dir.path())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let line = stderr.lines().last().unwrap_or_default();
+    assert!(
+        line.starts_with(
+            "caucus-server: cannot connect to the database postgres://caucus:***@127.0.0.1:1/comments: "
+        ),
+        "{stderr}"
+    );
+    assert!(line.contains("refused"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
 }

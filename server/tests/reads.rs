@@ -114,7 +114,7 @@ async fn a_change_made_behind_the_api_is_read_at_once() {
     let before = read(&server, "/api/threads/t", None).await;
     assert!(before.text().contains("before"));
 
-    sqlx::query("UPDATE comments SET body_html = '<p>after</p>' WHERE id = ?")
+    sqlx::query("UPDATE comments SET body_html = '<p>after</p>' WHERE id = $1")
         .bind(created.comment.id)
         .execute(&server.state.pool)
         .await
@@ -323,4 +323,91 @@ async fn the_public_view_goes_out_compressed_as_the_reader_accepts() {
             assert!(response.header("vary").contains("accept-encoding"));
         }
     }
+}
+
+/// The versions move by the same steps on every backend (the triggers of
+/// `migrations/sqlite/0006_versions.sql` and their PostgreSQL twins): the read cache, `ETag`s
+/// and live catch-up count on them, and a reader's `since` means the same everywhere.
+#[tokio::test]
+async fn versions_move_by_the_same_steps_on_every_backend() {
+    let server = TestServer::unlimited().await;
+    let voter = server.new_voter().await;
+    let versions = || async {
+        let thread = server
+            .count("SELECT version * 1000 + votes_version FROM threads WHERE slug = 'v'")
+            .await;
+        let comments = sqlx::query_scalar::<_, i64>("SELECT version FROM comments ORDER BY id")
+            .fetch_all(&server.state.pool)
+            .await
+            .unwrap();
+        (thread / 1000, thread % 1000, comments)
+    };
+    let root = server.post_comment("v", json!({"body": "root"})).await;
+    assert_eq!(versions().await, (1, 0, vec![1]));
+    let reply = server
+        .call(Method::POST, "/api/threads/v/comments")
+        .json(json!({"body": "reply", "parent_id": root.comment.id}))
+        .send()
+        .await
+        .json::<caucus_model::CreatedComment>();
+    assert_eq!(versions().await, (2, 0, vec![1, 2]));
+    let vote = |uri: String, method: Method| {
+        let call = server.call(method, &uri).voter(&voter);
+        async move { assert_eq!(call.send().await.status, StatusCode::OK) }
+    };
+    vote(
+        format!("/api/comments/{}/vote", root.comment.id),
+        Method::PUT,
+    )
+    .await;
+    assert_eq!(versions().await, (3, 0, vec![3, 2]));
+    vote(String::from("/api/threads/v/vote"), Method::PUT).await;
+    assert_eq!(versions().await, (4, 4, vec![3, 2]));
+    // Writes that change nothing a reader sees move nothing.
+    for unchanged in [
+        "UPDATE comments SET author = author, votes = votes",
+        "UPDATE threads SET title = title, votes = votes",
+        "UPDATE comments SET origin_parent = NULL",
+    ] {
+        sqlx::query(unchanged)
+            .execute(&server.state.pool)
+            .await
+            .unwrap();
+    }
+    assert_eq!(versions().await, (4, 4, vec![3, 2]));
+    let edited = server
+        .call(
+            Method::PATCH,
+            &format!("/api/comments/{}", reply.comment.id),
+        )
+        .edit_token(&reply.edit_token)
+        .json(json!({"body": "reply, edited"}))
+        .send()
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text());
+    assert_eq!(versions().await, (5, 4, vec![3, 5]));
+    // The root has a reply: it stays, as a placeholder.
+    let deleted = server
+        .call(
+            Method::DELETE,
+            &format!("/api/comments/{}", root.comment.id),
+        )
+        .edit_token(&root.edit_token)
+        .send()
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text());
+    assert_eq!(versions().await, (6, 4, vec![6, 5]));
+    vote(String::from("/api/threads/v/vote"), Method::DELETE).await;
+    assert_eq!(versions().await, (7, 7, vec![6, 5]));
+    // The reply goes, and with it the placeholder it held in place: each a change.
+    let deleted = server
+        .call(
+            Method::DELETE,
+            &format!("/api/comments/{}", reply.comment.id),
+        )
+        .edit_token(&reply.edit_token)
+        .send()
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text());
+    assert_eq!(versions().await, (10, 7, vec![]));
 }

@@ -60,9 +60,9 @@ async fn voters_are_minted_and_signed() {
 #[tokio::test]
 async fn the_key_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("caucus.db");
+    let db = common::TestDatabase::new(dir.path()).await;
     let token = {
-        let pool = caucus_server::open_db(&path).await.unwrap();
+        let pool = db.open().await;
         let server = AppState::new(pool.clone(), dir.path().into())
             .await
             .unwrap();
@@ -70,7 +70,7 @@ async fn the_key_survives_a_restart() {
         pool.close().await;
         token
     };
-    let pool = caucus_server::open_db(&path).await.unwrap();
+    let pool = db.open().await;
     let state = AppState::new(pool, dir.path().into()).await.unwrap();
     let response = tower::ServiceExt::oneshot(
         caucus_server::app(state),

@@ -30,7 +30,7 @@ use std::fmt;
 use std::path::Path;
 
 use caucus_model::limits::{is_valid_slug, ANONYMOUS, MAX_AUTHOR_CHARS};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Any, AnyPool, Transaction};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -52,7 +52,7 @@ pub enum Format {
 }
 
 /// Imports `file` in `format` into `pool`.
-pub async fn import(pool: &SqlitePool, format: Format, file: &Path) -> anyhow::Result<Report> {
+pub async fn import(pool: &AnyPool, format: Format, file: &Path) -> anyhow::Result<Report> {
     let mut importer = Importer::new(pool).await?;
     let read = match format {
         Format::Disqus => disqus::read(file, &mut importer).await,
@@ -166,14 +166,14 @@ pub struct SourceComment {
 
 /// Stores what the readers find, in batches.
 pub struct Importer {
-    pool: SqlitePool,
-    tx: Option<Transaction<'static, Sqlite>>,
+    pool: AnyPool,
+    tx: Option<Transaction<'static, Any>>,
     in_batch: u64,
     pub report: Report,
 }
 
 impl Importer {
-    async fn new(pool: &SqlitePool) -> anyhow::Result<Importer> {
+    async fn new(pool: &AnyPool) -> anyhow::Result<Importer> {
         Ok(Importer {
             pool: pool.clone(),
             tx: Some(pool.begin().await?),
@@ -182,7 +182,7 @@ impl Importer {
         })
     }
 
-    fn tx(&mut self) -> anyhow::Result<&mut Transaction<'static, Sqlite>> {
+    fn tx(&mut self) -> anyhow::Result<&mut Transaction<'static, Any>> {
         self.tx
             .as_mut()
             .ok_or_else(|| anyhow::anyhow!("the import's transaction is closed"))

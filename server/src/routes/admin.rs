@@ -266,7 +266,7 @@ async fn list_comments(
 
 /// A comment the admin just changed, read back in the same transaction.
 async fn admin_comment(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     id: CommentId,
 ) -> Result<AdminComment, AppError> {
     store::admin_comment(conn, id)

@@ -1,10 +1,17 @@
-//! What the integration tests share: a fresh server per test (its own SQLite file and assets
+//! What the integration tests share: a fresh server per test (its own database and assets
 //! directory in a temporary directory) and a way to send it one request, without a socket.
+//!
+//! The database is a SQLite file in the temporary directory, or, with `CAUCUS_TEST_POSTGRES`
+//! set to the URL of a PostgreSQL database (`postgres://postgres@127.0.0.1:55432/postgres`),
+//! a fresh database created from there for each test and dropped at its end.
 
 #![allow(dead_code)] // each test binary uses a different part of it
 
+pub mod process;
+
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -19,8 +26,105 @@ use tower::ServiceExt;
 
 pub struct TestServer {
     pub state: AppState,
-    // Holds the database and assets until the test ends.
+    /// The database, as `--db` takes it.
+    pub db: TestDatabase,
+    // Holds the assets (and a SQLite database) until the test ends.
     _dir: TempDir,
+}
+
+/// The PostgreSQL database the tests create theirs from, if `CAUCUS_TEST_POSTGRES` names one.
+pub fn postgres() -> Option<String> {
+    std::env::var("CAUCUS_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// Whether to skip a test that only makes sense on SQLite (it says why, once, on stderr).
+pub fn skip_on_postgres(reason: &str) -> bool {
+    if postgres().is_some() {
+        eprintln!("skipped on PostgreSQL: {reason}");
+        return true;
+    }
+    false
+}
+
+/// One test's database: a SQLite file in `dir`, or a fresh PostgreSQL database, dropped when
+/// this is.
+pub struct TestDatabase {
+    /// What `open_db` and `--db` take.
+    pub url: String,
+    /// The PostgreSQL database to drop at the end, and where to connect to drop it.
+    created: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub async fn new(dir: &Path) -> TestDatabase {
+        let Some(admin) = postgres() else {
+            return TestDatabase {
+                url: dir.join("caucus.db").to_str().unwrap().to_owned(),
+                created: None,
+            };
+        };
+        static CREATED: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!(
+            "caucus_test_{}_{}_{nanos}",
+            std::process::id(),
+            CREATED.fetch_add(1, Ordering::Relaxed)
+        );
+        use sqlx::{Connection, Executor};
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|err| panic!("CAUCUS_TEST_POSTGRES={admin}: {err}"));
+        conn.execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .unwrap();
+        let _ = conn.close().await;
+        // The same server and user, the new database: the URL's path is the database name.
+        let (base, query) = match admin.split_once('?') {
+            Some((base, query)) => (base, format!("?{query}")),
+            None => (admin.as_str(), String::new()),
+        };
+        let (server, _) = base
+            .rsplit_once('/')
+            .expect("CAUCUS_TEST_POSTGRES ends with /DBNAME");
+        TestDatabase {
+            url: format!("{server}/{name}{query}"),
+            created: Some((admin, name)),
+        }
+    }
+
+    pub async fn open(&self) -> sqlx::AnyPool {
+        open_db(&self.url).await.unwrap()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.created.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot be blocked on: a thread of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                use sqlx::{Connection, Executor};
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    if let Err(err) = conn.execute(sql.as_str()).await {
+                        eprintln!("cannot drop the test database {name}: {err}");
+                    }
+                }
+            });
+        });
+        let _ = dropped.join();
+    }
 }
 
 pub struct TestResponse {
@@ -51,11 +155,13 @@ impl TestResponse {
 impl TestServer {
     pub async fn new() -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let pool = open_db(&dir.path().join("caucus.db")).await.unwrap();
+        let db = TestDatabase::new(dir.path()).await;
+        let pool = db.open().await;
         let assets = dir.path().join("dist");
         write_assets(&assets);
         TestServer {
             state: AppState::new(pool, assets).await.unwrap(),
+            db,
             _dir: dir,
         }
     }
