@@ -129,7 +129,7 @@ const TRIES: usize = 3;
 /// answer per job, in order.
 async fn write_group(pool: &AnyPool, group: &[Job]) -> Vec<Result<VoteState, AppError>> {
     let every = |err: &sqlx::Error| group.iter().map(|_| Err(AppError::database(err))).collect();
-    let mut tx = match pool.begin().await {
+    let mut tx = match store::begin_write(pool).await {
         Ok(tx) => tx,
         Err(err) => return every(&err),
     };

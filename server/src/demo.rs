@@ -76,7 +76,7 @@ fn fixture() -> anyhow::Result<Fixture> {
 pub async fn seed(pool: &AnyPool) -> anyhow::Result<bool> {
     let fixture = fixture()?;
     let now = store::now();
-    let mut tx = pool.begin().await?;
+    let mut tx = store::begin_write(pool).await?;
     let new_thread = NewThreadRow {
         slug: &fixture.thread.slug,
         title: fixture.thread.title.as_deref(),

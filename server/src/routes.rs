@@ -580,7 +580,7 @@ async fn post_comment(
     }
 
     let _turn = state.write_turn.lock().await;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = store::begin_write(&state.pool).await?;
     let thread_id = store::ensure_thread(&mut tx, &slug, &now).await?;
     let author_voter = voter.as_ref().map(VoterId::as_str);
     if let Some(parent_id) = checked.parent_id {
@@ -715,7 +715,7 @@ async fn edit_comment(
     let token_hash = authorize_edit(&state, id, token).await?;
 
     let _turn = state.write_turn.lock().await;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = store::begin_write(&state.pool).await?;
     let now = store::now();
     let edited = store::edit_comment(
         &mut tx,
@@ -758,7 +758,7 @@ async fn delete_comment(
     let token_hash = authorize_edit(&state, id, token).await?;
 
     let _turn = state.write_turn.lock().await;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = store::begin_write(&state.pool).await?;
     if !store::mark_deleted(&mut tx, id, &token_hash).await? {
         return Err(comment_deleted());
     }

@@ -326,6 +326,18 @@ fn count(votes: i64) -> u64 {
     u64::try_from(votes).unwrap_or(0)
 }
 
+/// A transaction that writes. On SQLite it takes the write lock at its start (`BEGIN
+/// IMMEDIATE`), waiting for it under the busy timeout: a deferred transaction that reads first
+/// and writes later fails at once with "database is locked" when another connection wrote in
+/// between (its snapshot is stale, and no wait can mend that), which is what a request that
+/// follows another's rollback by a hair would meet. PostgreSQL's writers wait on row locks.
+pub async fn begin_write(pool: &AnyPool) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+    match Backend::of_pool(pool) {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
+    }
+}
+
 /// A transaction for reads that must agree with each other (a thread's version and the
 /// comments it counts). SQLite's transactions read one snapshot already; PostgreSQL's default
 /// (READ COMMITTED) takes a new one at every statement, so there the transaction asks for

@@ -176,7 +176,7 @@ impl Importer {
     async fn new(pool: &AnyPool) -> anyhow::Result<Importer> {
         Ok(Importer {
             pool: pool.clone(),
-            tx: Some(pool.begin().await?),
+            tx: Some(store::begin_write(pool).await?),
             in_batch: 0,
             report: Report::default(),
         })
@@ -280,7 +280,7 @@ impl Importer {
         if let Some(tx) = self.tx.take() {
             tx.commit().await?;
         }
-        self.tx = Some(self.pool.begin().await?);
+        self.tx = Some(store::begin_write(&self.pool).await?);
         self.in_batch = 0;
         Ok(())
     }

@@ -287,7 +287,7 @@ async fn approve_comment(
 ) -> Result<Json<AdminComment>, AppError> {
     let id = comment_id(id)?;
     let _turn = state.write_turn.lock().await;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = store::begin_write(&state.pool).await?;
     admin_comment(&mut tx, id).await?;
     if store::approve(&mut tx, id).await? {
         store::log_admin_action(&mut tx, "approve", &format!("comment {id}"), &store::now())
@@ -315,7 +315,7 @@ async fn edit_comment(
     let checked = check_edit(edit)?;
     let now = store::now();
     let _turn = state.write_turn.lock().await;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = store::begin_write(&state.pool).await?;
     let current = admin_comment(&mut tx, id).await?;
     if current.deleted {
         return Err(comment_deleted());
@@ -349,7 +349,7 @@ async fn delete_comment(
 ) -> Result<Response, AppError> {
     let id = comment_id(id)?;
     let _turn = state.write_turn.lock().await;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = store::begin_write(&state.pool).await?;
     admin_comment(&mut tx, id).await?;
     if !store::admin_mark_deleted(&mut tx, id).await? {
         return Err(comment_deleted());
@@ -443,7 +443,7 @@ async fn add_block(
     check_target(block.kind, &block.target)?;
     let now = store::now();
     let _turn = state.write_turn.lock().await;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = store::begin_write(&state.pool).await?;
     let added = store::add_block(&mut tx, block.kind, &block.target, &now).await?;
     if added {
         let target = format!("{} {}", block.kind.as_str(), block.target);
@@ -484,7 +484,7 @@ async fn remove_block(
     let Path((kind, target)) = path.map_err(|_| not_found())?;
     let kind = parse_kind(&kind).ok_or_else(not_found)?;
     let _turn = state.write_turn.lock().await;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = store::begin_write(&state.pool).await?;
     if !store::remove_block(&mut tx, kind, &target).await? {
         return Err(not_found());
     }
