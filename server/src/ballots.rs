@@ -133,8 +133,14 @@ async fn write_group(pool: &AnyPool, group: &[Job]) -> Vec<Result<VoteState, App
         Ok(tx) => tx,
         Err(err) => return every(&err),
     };
-    let mut answers = Vec::with_capacity(group.len());
-    for job in group {
+    let order = match write_order(&mut *tx, group).await {
+        Ok(order) => order,
+        Err(err) => return every(&err),
+    };
+    let mut answers: Vec<Option<Result<VoteState, AppError>>> =
+        group.iter().map(|_| None).collect();
+    for at in order {
+        let job = &group[at];
         let mut tries = 0;
         let answer = loop {
             tries += 1;
@@ -159,12 +165,43 @@ async fn write_group(pool: &AnyPool, group: &[Job]) -> Vec<Result<VoteState, App
                 Ok(answer) => break answer,
             }
         };
-        answers.push(answer);
+        answers[at] = Some(answer);
     }
     match tx.commit().await {
-        Ok(()) => answers,
+        Ok(()) => answers
+            .into_iter()
+            .map(|answer| answer.unwrap_or_else(|| Err(AppError::internal())))
+            .collect(),
         Err(err) => every(&err),
     }
+}
+
+/// The order in which a group's votes are written: as they came on SQLite (one writer holds
+/// the whole database); on PostgreSQL by thread, then by target, so every group of every
+/// process takes its row locks (a thread, then its comments, see `store::lock_vote_target`)
+/// in one global order and no two groups can wait for each other in a cycle. A thread that is
+/// not there yet (its first vote creates it) goes last.
+async fn write_order(conn: &mut AnyConnection, group: &[Job]) -> sqlx::Result<Vec<usize>> {
+    let mut order: Vec<usize> = (0..group.len()).collect();
+    if store::Backend::of(conn) != store::Backend::Postgres || group.len() < 2 {
+        return Ok(order);
+    }
+    let mut keys = Vec::with_capacity(group.len());
+    for job in group {
+        let key = match &job.vote {
+            Vote::ForComment { id, .. } | Vote::WithdrawFromComment { id, .. } => {
+                let thread = store::thread_of_comment(&mut *conn, *id).await?;
+                (thread.unwrap_or(i64::MAX), 1, *id)
+            }
+            Vote::ForThread { slug, .. } | Vote::WithdrawFromThread { slug, .. } => {
+                let thread = store::thread_id_of(&mut *conn, slug).await?;
+                (thread.unwrap_or(i64::MAX), 0, 0)
+            }
+        };
+        keys.push(key);
+    }
+    order.sort_by_key(|&at| keys[at]);
+    Ok(order)
 }
 
 /// Whether `err` is PostgreSQL giving up on a statement that waited for another transaction

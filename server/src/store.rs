@@ -800,6 +800,18 @@ async fn lock_vote_target(conn: &mut AnyConnection, target: VoteTarget<'_>) -> s
     }
     let query = match target {
         VoteTarget::Comment(id) => {
+            // The thread first, then the comment: the vote's counter update bumps the thread's
+            // version (a trigger), so it locks the thread anyway, and taking the thread before
+            // the comment keeps one order (thread, then comment) for every vote. Otherwise two
+            // groups of votes on comments of one thread, on two processes, lock one comment
+            // each and then wait for each other's thread row: a deadlock.
+            sqlx::query(
+                "SELECT id FROM threads WHERE id = (SELECT thread_id FROM comments WHERE id = $1) \
+                 FOR NO KEY UPDATE",
+            )
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
             sqlx::query("SELECT id FROM comments WHERE id = $1 FOR NO KEY UPDATE").bind(id)
         }
         VoteTarget::Thread(id) => {
@@ -811,6 +823,26 @@ async fn lock_vote_target(conn: &mut AnyConnection, target: VoteTarget<'_>) -> s
     };
     query.fetch_optional(conn).await?;
     Ok(())
+}
+
+/// The thread a vote's target belongs to, for ordering a group of votes (see
+/// `ballots::write_group`): `None` for a comment or thread not (yet) there.
+pub async fn thread_of_comment(
+    conn: &mut AnyConnection,
+    comment_id: CommentId,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT thread_id FROM comments WHERE id = $1")
+        .bind(comment_id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The id of the thread `slug`, if there is one.
+pub async fn thread_id_of(conn: &mut AnyConnection, slug: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM threads WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Records a vote for a comment and bumps its counter, in the caller's transaction. Nothing
