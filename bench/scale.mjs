@@ -285,6 +285,7 @@ function subscribe(origin, slug, agent, sub) {
         }
       });
       res.on("close", () => (sub.closed = true));
+      res.on("error", () => {}); // destroyed at the end: "aborted"
       resolve();
     });
     req.on("error", (e) => (sub.closed ? undefined : reject(e)));
@@ -437,7 +438,7 @@ function report(r, pg) {
     "| --- | --- | --- | --- |",
     ...rows.map((cells) => `| ${cells.join(" | ")} |`),
   ].join("\n");
-  const wrkVersion = (() => { try { return execFileSync("wrk", ["-v"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).split("\n")[0].trim(); } catch (e) { return String(e.stdout || "?").split("\n")[0].trim(); } })();
+  const wrkVersion = (() => { try { return execFileSync("wrk", ["-v"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).split(" Copyright")[0].trim(); } catch (e) { return String(e.stdout || "?").split(" Copyright")[0].trim(); } })();
   const date = new Date().toISOString().slice(0, 10);
   const load = (l) => l.map((x) => x.toFixed(2)).join(", ");
   const text = `# Caucus scaling benchmark, ${date}
@@ -465,7 +466,8 @@ thousand sockets.
 ${table}
 `;
   mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
-  const out = path.join(ROOT, "bench/results", `${date}-scale.md`);
+  // The durable cluster is the comparison with SQLite; a run with fsync off is kept apart.
+  const out = path.join(ROOT, "bench/results", `${date}-scale${pg.pgFsync === "off" ? "-pg-fsync-off" : ""}.md`);
   writeFileSync(out, text);
   console.log(text);
   log(`written to ${path.relative(ROOT, out)}`);
