@@ -24,6 +24,15 @@ const CONNECTIONS = Number(args.connections || 32);
 const SUBSCRIBERS = Number(args.subscribers || 1000);
 const EVENTS = Number(args.events || 20);
 const PG = process.env.CAUCUS_SCALE_POSTGRES;
+// The cluster's log, where PostgreSQL reports every deadlock it broke (bench/scale passes it).
+const PG_LOG = process.env.CAUCUS_SCALE_POSTGRES_LOG;
+const deadlocks = () => {
+  try {
+    return readFileSync(PG_LOG, "utf8").split("ERROR:  deadlock detected").length - 1;
+  } catch {
+    return NaN;
+  }
+};
 if (!PG) {
   console.error("CAUCUS_SCALE_POSTGRES is not set: run bench/scale, which starts a PostgreSQL cluster");
   process.exit(2);
@@ -32,10 +41,14 @@ if (!PG) {
 // 200 is one new vote and the tally to expect is known.
 const VOTERS = 2000;
 const TARGETS = 500;
+// Every write moves its thread's version (a row every vote in the thread updates): the same
+// number of comments spread over this many threads shows what that costs.
+const SPREAD = 50;
 const WRK_THREADS = 2;
 const SLOT = (VOTERS * TARGETS) / 4; // pairs per wrk thread: two processes of two threads
 const EVENT_WAIT_MS = 5000; // how long a probe comment may take to reach every subscriber
 const EVENT_GAP_MS = 250; // between probe comments
+const QUIET_LIMIT_MS = 60000; // how long the servers may take to answer writes again after a load
 
 const log = (...a) => console.error("[scale]", ...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -102,13 +115,13 @@ let databases = 0;
 function freshDatabase(kind) {
   if (kind === "sqlite") {
     const file = path.join(tempDir("caucus-scale-"), "bench.db");
-    return { url: file, sql: (q) => execFileSync("sqlite3", [file, q], { encoding: "utf8" }).trim() };
+    return { kind, url: file, sql: (q) => execFileSync("sqlite3", [file, q], { encoding: "utf8" }).trim() };
   }
   const name = `caucus_scale_${process.pid}_${++databases}`;
   execFileSync("psql", [PG, "-v", "ON_ERROR_STOP=1", "-qAtc", `CREATE DATABASE ${name}`]);
   const url = new URL(PG);
   url.pathname = `/${name}`;
-  return { url: url.href, sql: (q) => execFileSync("psql", [url.href, "-v", "ON_ERROR_STOP=1", "-qAtc", q], { encoding: "utf8" }).trim() };
+  return { kind, url: url.href, sql: (q) => execFileSync("psql", [url.href, "-v", "ON_ERROR_STOP=1", "-qAtc", q], { encoding: "utf8" }).trim() };
 }
 
 async function mustJson(res, status, what) {
@@ -129,21 +142,24 @@ async function pool(n, concurrency, job) {
   return out;
 }
 
-/** The vote targets (comments in thread bench-votes) and the voter tokens. */
+/** The vote targets (TARGETS comments in thread bench-votes, and as many again spread over
+ *  SPREAD threads bench-spread-N) and the voter tokens. */
 async function seed(origin) {
-  const targets = await pool(TARGETS, 8, async (i) => (await mustJson(await fetch(`${origin}/api/threads/bench-votes/comments`, {
+  const post = (slug, i) => async () => (await mustJson(await fetch(`${origin}/api/threads/${slug}/comments`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ body: `Vote target ${i}.` }),
-  }), 201, "posting a vote target")).comment.id);
+  }), 201, "posting a vote target")).comment.id;
+  const targets = await pool(TARGETS, 8, (i) => post("bench-votes", i)());
+  const spread = await pool(TARGETS, 8, (i) => post(`bench-spread-${i % SPREAD}`, i)());
   const tokens = await pool(VOTERS, 8, async () => (await mustJson(await fetch(`${origin}/api/voters`, { method: "POST" }), 201, "a voter token")).voter);
-  return { targets, tokens };
+  return { targets, spread, tokens };
 }
 
-function wrkScripts(dir, { targets, tokens }) {
-  const votes = path.join(dir, "votes.lua");
+function wrkScripts(dir, { targets, spread, tokens }) {
   // Thread t of process p uses the pairs [slot * SLOT, (slot + 1) * SLOT), slot = p * 2 + t.
-  writeFileSync(votes, `
+  const voteScript = (file, targets) => {
+    writeFileSync(file, `
 local tokens = {${tokens.map((t) => JSON.stringify(t)).join(",")}}
 local targets = {${targets.join(",")}}
 local threads = 0
@@ -159,17 +175,22 @@ end
 request = function()
   local p = base + (n % ${SLOT})
   n = n + 1
-  local token = tokens[(p % #tokens) + 1]
-  local target = targets[(math.floor(p / #tokens) % #targets) + 1]
+  -- Consecutive requests go to different comments (and so, spread, to different threads).
+  local target = targets[(p % #targets) + 1]
+  local token = tokens[(math.floor(p / #targets) % #tokens) + 1]
   return wrk.format("PUT", "/api/comments/" .. target .. "/vote", { ["X-Caucus-Voter"] = token })
 end`);
+    return file;
+  };
+  const votes = voteScript(path.join(dir, "votes.lua"), targets);
+  const spreadVotes = voteScript(path.join(dir, "spread.lua"), spread);
   const comments = path.join(dir, "comments.lua");
   writeFileSync(comments, `
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = ${JSON.stringify(JSON.stringify({ body: "A benchmark comment with *some* Markdown and a [link](https://example.org/)." }))}
 wrk.path = "/api/threads/bench-posts/comments"`);
-  return { votes, comments };
+  return { votes, spreadVotes, comments };
 }
 
 /** One wrk run, asynchronously (two run side by side). */
@@ -232,16 +253,48 @@ async function throughput(servers, db) {
   const seeded = await seed(servers[0].origin);
   const dir = tempDir("caucus-scale-wrk-");
   const scripts = wrkScripts(dir, seeded);
+  // Each phase's deadlocks, counted once the requests still in flight when wrk stopped are
+  // done: every instance answers a write again within 250 ms (a vote for the page of a thread
+  // of its own, which no tally below counts), waited for up to QUIET_LIMIT_MS.
+  const quietToken = seeded.tokens[0];
+  let quietVotes = 0;
+  const quiet = async () => {
+    const start = performance.now();
+    for (const s of servers) {
+      while (performance.now() - start < QUIET_LIMIT_MS) {
+        const t = performance.now();
+        const method = quietVotes++ % 2 ? "DELETE" : "PUT";
+        const res = await fetch(`${s.origin}/api/threads/bench-quiet/vote`, { method, headers: { "x-caucus-voter": quietToken }, signal: AbortSignal.timeout(QUIET_LIMIT_MS) }).catch(() => null);
+        await res?.arrayBuffer();
+        if (res?.ok && performance.now() - t < 250) break;
+      }
+    }
+    return performance.now() - start;
+  };
+  const phase = async (script) => {
+    const before = deadlocks();
+    const result = await load(servers, script);
+    result.drainMs = await quiet();
+    await sleep(1100);
+    result.deadlocks = db.kind === "postgres" ? deadlocks() - before : undefined;
+    return result;
+  };
   log(`  votes/s, ${CONNECTIONS} connections over ${servers.length} instance(s)`);
-  const votes = await load(servers, scripts.votes);
+  const votes = await phase(scripts.votes);
+  log(`  votes/s over ${SPREAD} threads`);
+  const spread = await phase(scripts.spreadVotes);
   log(`  comments/s`);
-  const comments = await load(servers, scripts.comments);
+  const comments = await phase(scripts.comments);
 
   const rows = Number(db.sql("SELECT COUNT(*) FROM comment_votes"));
   const tallies = [];
   const posted = [];
   for (const s of servers) {
-    tallies.push((await readThread(s.origin, "bench-votes")).comments.reduce((sum, c) => sum + c.votes, 0));
+    let tally = 0;
+    for (const slug of ["bench-votes", ...Array.from({ length: SPREAD }, (_, i) => `bench-spread-${i}`)]) {
+      tally += (await readThread(s.origin, slug)).comments.reduce((sum, c) => sum + c.votes, 0);
+    }
+    tallies.push(tally);
     posted.push((await readThread(s.origin, "bench-posts")).comments.length);
   }
   const commentRows = Number(db.sql("SELECT COUNT(*) FROM comments c JOIN threads t ON t.id = c.thread_id WHERE t.slug = 'bench-posts'"));
@@ -249,18 +302,18 @@ async function throughput(servers, db) {
   const check = {
     rows,
     tallies,
-    votesOk: votes.ok,
+    votesOk: votes.ok + spread.ok,
     commentRows,
     posted,
     commentsOk: comments.ok,
     exact:
       tallies.every((t) => t === rows) &&
-      rows >= votes.ok && rows <= votes.ok + inFlight &&
+      rows >= votes.ok + spread.ok && rows <= votes.ok + spread.ok + 2 * inFlight &&
       posted.every((p) => p === commentRows) &&
       commentRows >= comments.ok && commentRows <= comments.ok + inFlight &&
-      votes.non2xx === 0 && comments.non2xx === 0,
+      votes.non2xx === 0 && spread.non2xx === 0 && comments.non2xx === 0,
   };
-  return { votes, comments, check };
+  return { votes, spread, comments, check };
 }
 
 /** One SSE subscriber; resolves once the answer's head came (the server has subscribed it). */
@@ -412,7 +465,9 @@ function report(r, pg) {
     const one = t.runs.length === 1;
     const lat = (f) => t.runs.map((x) => ms(x[f])).join(" / ");
     const errors = t.non2xx || t.socketErrors ? `, **${t.non2xx} non-2xx, ${t.socketErrors} socket errors**` : "";
-    return `${t.rps.toFixed(0)}/s${one ? "" : ` (${t.runs.map((x) => x.rps.toFixed(0)).join(" + ")})`}, p50 ${lat("p50")}, p99 ${lat("p99")}${errors}`;
+    const locked = t.deadlocks ? `, **${t.deadlocks} deadlocks** broken by PostgreSQL` : "";
+    const drain = t.drainMs > 1000 ? `, **writes answered again ${(t.drainMs / 1000).toFixed(1)} s after wrk stopped**` : "";
+    return `${t.rps.toFixed(0)}/s${one ? "" : ` (${t.runs.map((x) => x.rps.toFixed(0)).join(" + ")})`}, p50 ${lat("p50")}, p99 ${lat("p99")}${errors}${locked}${drain}`;
   };
   const exact = (c) =>
     `${c.exact ? "exact" : "**NOT EXACT**"}: ${c.rows} vote rows, API tally ${c.tallies.join(" / ")}, ${c.votesOk} answered 200; ` +
@@ -423,8 +478,9 @@ function report(r, pg) {
   };
   const mib = (x) => `${(x / 1048576).toFixed(0)} MiB`;
   const rows = [
-    ["votes/s, " + CONNECTIONS + " connections", rate(r.sqlite.votes), rate(r.pg.votes), rate(r.pg2.votes)],
-    ["comments/s, " + CONNECTIONS + " connections", rate(r.sqlite.comments), rate(r.pg.comments), rate(r.pg2.comments)],
+    ["votes/s, " + CONNECTIONS + " connections, one thread", rate(r.sqlite.votes), rate(r.pg.votes), rate(r.pg2.votes)],
+    [`votes/s, ${CONNECTIONS} connections, ${SPREAD} threads`, rate(r.sqlite.spread), rate(r.pg.spread), rate(r.pg2.spread)],
+    ["comments/s, " + CONNECTIONS + " connections, one thread", rate(r.sqlite.comments), rate(r.pg.comments), rate(r.pg2.comments)],
     ["tallies after the load", exact(r.sqlite.check), exact(r.pg.check), exact(r.pg2.check)],
     [`${SUBSCRIBERS} SSE subscribers, ${EVENTS} comments: POST sent → event`, liveCell(r.sqliteLive), "", liveCell(r.pg2Live)],
     ["… on the instance posted to / on the other (LISTEN/NOTIFY)", "", "",
@@ -454,9 +510,14 @@ Release server, \`--rate-limits off\`, a fresh SQLite file or PostgreSQL databas
 runs ${SECONDS} s with ${CONNECTIONS} connections (two threads); with two instances, two wrk
 processes at once, ${CONNECTIONS / 2} connections each, their rates summed. Every vote is a PUT of a
 (voter, comment) pair no other request uses (${VOTERS} voters × ${TARGETS} comments), so each 200
-is one new vote. "Exact": the vote rows in the database, the tally every instance's API shows,
+is one new vote: first on ${TARGETS} comments of one thread (every vote in a thread moves that
+thread's version, one row), then on ${TARGETS} comments spread over ${SPREAD} threads. "Exact": the vote rows in the database, the tally every instance's API shows,
 and the 200s wrk saw agree (the rows may exceed the 200s by the requests in flight when wrk
-stopped, at most one per connection), and likewise for comments. Live: ${SUBSCRIBERS} subscribers of
+stopped, at most one per connection), and likewise for comments. Deadlocks: the ones
+PostgreSQL's log reports during a phase (it breaks one after \`deadlock_timeout\`, 1 s; the
+server tries a vote that lost one again, up to 3 times), shown where there were any; after each
+phase the script waits until every instance answers a write within 250 ms again (shown where
+that took over a second), so a phase does not measure the last one's backlog. Live: ${SUBSCRIBERS} subscribers of
 one thread (\`GET /api/threads/{slug}/events\`), opened with node's \`http\` from one process,
 spread evenly over the instances; ${EVENTS} comments posted to the first instance, ${EVENT_GAP_MS} ms apart
 after each has arrived everywhere (or ${EVENT_WAIT_MS / 1000} s passed); latency from the POST being sent to
