@@ -5,6 +5,10 @@
 #   scripts/postgres.sh start DIR PORT   creates a cluster in DIR, serves it on 127.0.0.1:PORT
 #   scripts/postgres.sh stop DIR         stops it (DIR stays; remove it yourself)
 #
+# CAUCUS_PG_DURABLE=1 keeps PostgreSQL's durable defaults (fsync, synchronous_commit and
+# full_page_writes on) instead of turning them off: for benchmarks that compare it with SQLite's
+# synchronous=FULL.
+#
 # The cluster trusts every local connection (user postgres, no password) and listens on
 # 127.0.0.1 only: it is for tests, never for data. PostgreSQL refuses to run as root, so as
 # root the cluster belongs to, and runs as, the `postgres` OS user (which the Debian package
@@ -67,10 +71,11 @@ start() {
     fi
     # The socket goes in DIR too, so nothing outside it is touched. Durability is not the
     # point of a test cluster: fsync off makes creating a database per test cheap.
+    local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${CAUCUS_PG_DURABLE:-0}" != 1 ] || durability=""
     as_owner "$pg_ctl" --pgdata="$dir/data" --log="$dir/postgres.log" --wait --timeout=60 \
         -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir \
-            -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-            -c max_connections=300" start >/dev/null ||
+            $durability -c max_connections=300" start >/dev/null ||
         { tail -n 20 "$dir/postgres.log" >&2; die "the cluster in $dir did not start"; }
     echo "postgres://postgres@127.0.0.1:$port/postgres"
 }
