@@ -133,7 +133,7 @@ async fn write_group(pool: &AnyPool, group: &[Job]) -> Vec<Result<VoteState, App
         Ok(tx) => tx,
         Err(err) => return every(&err),
     };
-    let order = match write_order(&mut *tx, group).await {
+    let order = match write_order(&mut tx, group).await {
         Ok(order) => order,
         Err(err) => return every(&err),
     };
