@@ -575,10 +575,9 @@ pub async fn ensure_thread(conn: &mut AnyConnection, slug: &str, at: &str) -> sq
     if let Some(id) = insert_thread_if_absent(&mut *conn, &new_thread).await? {
         return Ok(id);
     }
-    sqlx::query_scalar("SELECT id FROM threads WHERE slug = $1")
-        .bind(slug)
-        .fetch_one(conn)
-        .await
+    thread_id_of(conn, slug)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
 /// A comment to store; `body_html` is `body_md` already rendered by [`crate::render`].
