@@ -27,7 +27,28 @@ async fn two_instances(extra: &[&str]) -> Option<(TestDatabase, tempfile::TempDi
     // One after the other: the first creates the schema, the second finds it.
     let a = Process::start(&db.url, dir.path(), extra).await;
     let b = Process::start(&db.url, dir.path(), extra).await;
+    // A process answers before its listener has connected: the tests start once both listen,
+    // so a write made right away is announced to both (a condition, polled, not a fixed wait).
+    let pool = db.open().await;
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while listening(&pool).await < 2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the two processes did not both LISTEN within 10 s");
     Some((db, dir, [a, b]))
+}
+
+/// How many connections to the test's database are listening for live updates.
+async fn listening(pool: &sqlx::AnyPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN %'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
 }
 
 async fn tally(connection: &mut Connection, slug: &str) -> u64 {
