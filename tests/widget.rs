@@ -819,20 +819,70 @@ fn ids_of(root: &ShadowRoot) -> Vec<String> {
         .collect()
 }
 
+/// Every comment in the DOM, in order: live, or as text in a dormant block.
+fn ids_in_dom(root: &ShadowRoot) -> Vec<String> {
+    all(root, "[data-caucus-comment], [data-caucus-dormant]")
+        .iter()
+        .filter_map(|c| {
+            c.get_attribute("data-caucus-comment")
+                .or_else(|| c.get_attribute("data-caucus-dormant"))
+        })
+        .collect()
+}
+
 #[wasm_bindgen_test]
-async fn a_long_thread_arrives_in_blocks_until_every_comment_is_there_in_order() {
-    // Several blocks (components::thread::BLOCK) and several slices of them.
+async fn a_long_thread_is_all_in_the_dom_and_turns_live_where_the_reader_scrolls() {
+    // Several blocks (components::thread::BLOCK); the test page is one screen high.
     let n = (caucus::components::thread::BLOCK * 9 + 3) as i64;
-    answer_with(200, "application/json", &big_thread(n));
+    let mut response: ThreadResponse = serde_json::from_str(&big_thread(n)).expect("parses");
+    // Far down the list, a name and a subject that are markup, and must stay text.
+    response.comments[n as usize - 2].author = "<img src=x data-evil=1>".into();
+    response.comments[n as usize - 2].subject = Some("<b data-evil=1>bold</b>".into());
+    answer_with(
+        200,
+        "application/json",
+        &serde_json::to_string(&response).expect("serializes"),
+    );
+    // At the top of the page, whatever an earlier test scrolled to.
+    web_sys::window()
+        .expect("a window")
+        .scroll_to_with_x_and_y(0.0, 0.0);
     let (host, root) = mount_thread("big");
-    until("every comment", || ids_of(&root).len() == n as usize).await;
+    until("every comment", || ids_in_dom(&root).len() == n as usize).await;
     let expected: Vec<String> = (1..=n).map(|id| id.to_string()).collect();
-    assert_eq!(ids_of(&root), expected);
-    // A vote deep in the list still changes its own tally.
+    assert_eq!(ids_in_dom(&root), expected);
+    // The first block is live, the last is not: it is text, until the reader gets there.
+    assert!(ids_of(&root).contains(&"1".to_owned()));
+    let far = format!("[data-caucus-dormant='{}']", n - 1);
+    let dormant = one(&root, &far);
+    // (Its text through `textContent`: the browser may skip rendering it, off screen.)
+    let content = |selector: &str| one(&root, selector).text_content().unwrap_or_default();
+    assert_eq!(
+        content(&format!("{far} .caucus-author")),
+        "<img src=x data-evil=1>"
+    );
+    assert_eq!(
+        content(&format!("{far} .caucus-subject")),
+        "<b data-evil=1>bold</b>"
+    );
+    assert!(all(&root, "[data-evil]").is_empty(), "names are text");
+    assert!(content(&far).contains(&format!("body of {}", n - 1)));
+
+    // Scrolled to, it turns live, and a vote there changes its own tally.
+    dormant.scroll_into_view();
+    let selector = format!("[data-caucus-comment='{}']", n - 1);
+    until("the block live", || {
+        root.query_selector(&selector).ok().flatten().is_some()
+    })
+    .await;
+    assert_eq!(
+        text(&one(&root, &format!("{selector} .caucus-author"))),
+        "<img src=x data-evil=1>"
+    );
+    assert!(all(&root, "[data-evil]").is_empty(), "names are text");
     route("POST", "/api/voters", 201, r#"{"voter":"v-1"}"#);
     let path = format!("/api/comments/{}/vote", n - 1);
     route("PUT", &path, 200, r#"{"votes":1,"viewer_voted":true}"#);
-    let selector = format!("[data-caucus-comment='{}']", n - 1);
     let vote = one(&root, &format!("{selector} [data-caucus-vote]"));
     click(&vote);
     until("the vote", || {
@@ -841,7 +891,7 @@ async fn a_long_thread_arrives_in_blocks_until_every_comment_is_there_in_order()
     .await;
     // Answered, so no request of this test is still on its way when the next one starts.
     until("the answer", || vote.get_attribute("aria-busy").is_none()).await;
-    assert_eq!(ids_of(&root), expected);
+    assert_eq!(ids_in_dom(&root), expected);
     host.remove();
 }
 

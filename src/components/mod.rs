@@ -3,6 +3,7 @@
 //!
 //! - [`app`]: one mounted widget: fetches its thread and shows loading / failed / ready.
 //! - [`thread`]: the ready thread: the page's own bar, the heading, the flat list of comments.
+//! - [`block`]: a run of comments of the list, live (components) or dormant (text only).
 //! - [`comment`]: one comment.
 //! - [`vote`]: the "up" button and its tally.
 //! - [`form`]: the reply form, and the author's edit form.
@@ -10,6 +11,7 @@
 
 pub mod app;
 pub mod avatar;
+pub mod block;
 pub mod comment;
 pub mod form;
 pub mod thread;

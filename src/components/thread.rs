@@ -8,14 +8,14 @@
 use std::rc::Rc;
 
 use caucus_model::{CommentId, SortOrder, VoteState};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{Element, HtmlElement, HtmlSelectElement, Node};
 use yew::prelude::*;
 
 use crate::api::{Endpoint, VoteTarget};
-use crate::components::comment::{CommentActions, CommentProps, CommentView};
+use crate::components::block::{CommentBlock, LiveSet};
+use crate::components::comment::{CommentActions, CommentProps};
 use crate::components::form::{CommentForm, FormPurpose, Sent};
 use crate::components::vote::VoteControl;
 use crate::i18n::Lang;
@@ -50,9 +50,8 @@ pub fn thread_view(props: &ThreadProps) -> Html {
         }
     });
 
-    // How many blocks of the list to render; grows until the whole thread is there.
-    let shown_blocks = use_mut_ref(|| 1_usize);
-    let grow = use_force_update();
+    // The comments that have been in a live block (components::block).
+    let live = use_memo((), |()| LiveSet::default());
 
     let (thread_votes, thread_voted, share_url) = match state.thread() {
         Some(thread) => (thread.votes, thread.viewer_voted, thread.url.clone()),
@@ -121,37 +120,15 @@ pub fn thread_view(props: &ThreadProps) -> Html {
         })
     };
 
-    // The list, a block at a time: the first block at once (the first screenful and more),
-    // the rest in slices between which the browser paints and answers input. A comment that
-    // must take focus (a permalink, a reply just sent) has its block, and all before it,
-    // rendered at once.
+    // The list, in blocks: the first live at once, the others dormant until they come near
+    // the viewport (components::block). A comment that must take focus (a permalink, a reply
+    // just sent) has its block live at once.
     let lines = state.lines();
-    let total_blocks = lines.len().div_ceil(BLOCK);
     let needed = state
         .focus
         .and_then(|id| lines.iter().position(|line| line.id == id))
-        .map_or(1, |at| at / BLOCK + 1);
-    let shown = {
-        let mut wanted = shown_blocks.borrow_mut();
-        *wanted = (*wanted).max(needed);
-        (*wanted).min(total_blocks)
-    };
-    {
-        let (shown_blocks, grow) = (shown_blocks.clone(), grow.clone());
-        use_effect_with((shown, total_blocks), move |&(shown, total)| {
-            let timer = (shown < total)
-                .then(|| grow_later(shown_blocks, grow))
-                .flatten();
-            move || {
-                if let Some((handle, _tick)) = timer {
-                    if let Some(window) = web_sys::window() {
-                        window.clear_timeout_with_handle(handle);
-                    }
-                }
-            }
-        });
-    }
-    let blocks = lines.chunks(BLOCK).take(shown).map(|block| {
+        .map(|at| at / BLOCK);
+    let blocks = lines.chunks(BLOCK).enumerate().map(|(at, block)| {
         let comments: Vec<CommentProps> = block
             .iter()
             .filter_map(
@@ -182,7 +159,8 @@ pub fn thread_view(props: &ThreadProps) -> Html {
             )
             .collect();
         let key = block.first().map_or(0, |line| line.id);
-        html! { <CommentBlock {key} {comments} /> }
+        let eager = at == 0 || needed == Some(at);
+        html! { <CommentBlock {key} {comments} live={(*live).clone()} {eager} /> }
     });
 
     html! {
@@ -236,47 +214,8 @@ pub fn thread_view(props: &ThreadProps) -> Html {
 
 /// Comments per block of the list. Each block is a component that re-renders only when one
 /// of its comments changes, so a vote costs one block and one comment rather than a keyed
-/// comparison of the whole thread; and the list grows a few blocks at a time.
+/// comparison of the whole thread; and a block is what turns live as a whole.
 pub const BLOCK: usize = 25;
-
-/// How many blocks each later slice adds: small enough that the browser paints and answers
-/// input between slices, large enough that a long thread is soon all there (for Ctrl-F).
-const GROW_BLOCKS: usize = 4;
-
-/// Asks the browser to render more of the list once it has painted and handled input. The
-/// handle clears the timer if the list changes first; the closure lives until then.
-fn grow_later(
-    shown_blocks: Rc<std::cell::RefCell<usize>>,
-    grow: UseForceUpdateHandle,
-) -> Option<(i32, Closure<dyn FnMut()>)> {
-    let tick = Closure::once(move || {
-        let mut shown = shown_blocks.borrow_mut();
-        *shown = shown.saturating_add(GROW_BLOCKS);
-        drop(shown);
-        grow.force_update();
-    });
-    let handle = web_sys::window()?
-        .set_timeout_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 0)
-        .ok()?;
-    Some((handle, tick))
-}
-
-#[derive(Properties, PartialEq)]
-struct BlockProps {
-    comments: Vec<CommentProps>,
-}
-
-/// A run of consecutive comments of the list.
-#[function_component(CommentBlock)]
-fn comment_block(props: &BlockProps) -> Html {
-    html! {
-        <div class="caucus-block">
-            { for props.comments.iter().map(|comment| html! {
-                <CommentView key={comment.comment.id} ..comment.clone() />
-            }) }
-        </div>
-    }
-}
 
 /// Where `j` and `k` take the focus.
 #[derive(Clone, Copy)]

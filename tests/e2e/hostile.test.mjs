@@ -208,34 +208,53 @@ test("nothing a commenter sends runs, and every single-line field shows byte for
     d.dismiss();
   });
   await page.goto(host.origin);
-  for (const field of FIELDS) {
-    const n = posted.filter((p) => p.field === field).length;
-    await page.waitForFunction(
-      ([slug, n]) => document.querySelector(`[data-caucus-thread="${slug}"]`)?.shadowRoot?.querySelectorAll("[data-caucus-comment]").length === n,
-      [`hostile-${field}`, n],
+  // Every comment in the DOM: live near the viewport, the rest as the text of dormant blocks
+  // (components/block.rs), which is checked first, before anything is scrolled.
+  const inDom = (attribute) =>
+    page.waitForFunction(
+      ([fields, counts, attribute]) =>
+        fields.every((field, i) =>
+          document.querySelector(`[data-caucus-thread="hostile-${field}"]`)?.shadowRoot
+            ?.querySelectorAll(attribute ? `[${attribute}]` : "[data-caucus-comment], [data-caucus-dormant]").length === counts[i]),
+      [FIELDS, FIELDS.map((field) => posted.filter((p) => p.field === field).length), attribute],
       { timeout: 60_000 },
     );
-  }
+  await inDom(null);
   // Give anything deferred (onload, onerror of images, autofocus, meta refresh) its chance.
   await page.waitForLoadState("networkidle");
   await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
 
-  // What shows is the text that was sent, as text.
-  const shown = await page.evaluate((posted) => {
+  // What shows is the text that was sent, as text: in a dormant block, and live.
+  const shown = (attribute) => page.evaluate(([posted, attribute]) => {
     const wrong = [];
     const selector = { author: ".caucus-author", subject: ".caucus-subject", signature: ".caucus-signature" };
     for (const { field, id, comment } of posted) {
       if (field === "body") continue;
       const root = document.querySelector(`[data-caucus-thread="hostile-${field}"]`).shadowRoot;
-      const article = root.querySelector(`[data-caucus-comment="${id}"]`);
+      const article = root.querySelector(`[${attribute ?? "data-caucus-comment"}="${id}"], [data-caucus-comment="${id}"]`);
       const el = article?.querySelector(selector[field]);
       const expected = comment[field];
       const text = el ? el.textContent : null;
       if (text !== expected) wrong.push({ id, field, expected, text });
     }
     return wrong;
-  }, posted);
-  assert.deepEqual(shown, []);
+  }, [posted, attribute]);
+  assert.deepEqual(await shown("data-caucus-dormant"), []);
+  assert.deepEqual(await page.evaluate(dangerousNodes), []);
+  // Scrolled through, block by block, until every comment is live.
+  await page.evaluate(async () => {
+    for (let tries = 0; tries < 2000; tries++) {
+      const next = [...document.querySelectorAll("[data-caucus-thread]")]
+        .map((host) => host.shadowRoot?.querySelector("[data-caucus-dormant]"))
+        .find(Boolean);
+      if (!next) return;
+      next.scrollIntoView();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+  await inDom("data-caucus-comment");
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
+  assert.deepEqual(await shown(null), []);
 
   // Links in bodies are marked as user content and never script.
   const links = await page.evaluate(() => {

@@ -70,6 +70,18 @@ function where(page, host) {
   }, host);
 }
 
+/** Waits until `n` comments of the widget `sel` are in the DOM, live or as the text of a
+ *  dormant block (components/block.rs: blocks away from the viewport stay text until
+ *  scrolled near, and are filled with it when the browser is idle). */
+async function untilInDom(page, sel, n) {
+  await page.waitForFunction(
+    ([sel, n]) =>
+      document.querySelector(sel).shadowRoot?.querySelectorAll("[data-caucus-comment], [data-caucus-dormant]").length === n,
+    [sel, n],
+    { timeout: 60_000 },
+  );
+}
+
 test("each comment links to itself; the link expands, scrolls to and highlights it", async () => {
   const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
   const page = await context.newPage();
@@ -117,7 +129,7 @@ test("opening a link into a 5,000-comment thread scrolls to the comment and high
     { timeout: 60_000 },
   );
   // Its chain is open all the way down (past the "continue" cap); the others stop at the cap.
-  assert.equal(await page.locator("#big [data-caucus-comment]").count(), SHOWN + (CHAIN - CAP - 1));
+  await untilInDom(page, "#big", SHOWN + (CHAIN - CAP - 1));
   assert.deepEqual(await where(page, "#big"), { focused: target, highlighted: [target], inView: true });
   assert.equal(await page.locator(`#big [data-caucus-comment="${target}"]`).getAttribute("data-depth"), String(CHAIN - 1));
   // The other widget on the page does not hold that comment and marks nothing.
@@ -126,7 +138,7 @@ test("opening a link into a 5,000-comment thread scrolls to the comment and high
   // Collapse the chain's top, scroll away, and follow a link into the middle of the chain.
   const top = String(bigIds[BIG_COUNT - CHAIN]);
   await page.locator(`#big [data-caucus-comment="${top}"] [data-caucus-collapse]`).click();
-  assert.equal(await page.locator("#big [data-caucus-comment]").count(), SHOWN - CAP);
+  await untilInDom(page, "#big", SHOWN - CAP);
   await page.evaluate(() => window.scrollTo(0, 0));
   const middle = String(bigIds[BIG_COUNT - CHAIN + 4]);
   await page.evaluate((id) => (location.hash = `#caucus-c${id}`), middle);
@@ -134,7 +146,7 @@ test("opening a link into a 5,000-comment thread scrolls to the comment and high
     (id) => document.querySelector("#big").shadowRoot?.activeElement?.dataset.caucusComment === id,
     middle,
   );
-  assert.equal(await page.locator("#big [data-caucus-comment]").count(), SHOWN + (CHAIN - CAP - 1));
+  await untilInDom(page, "#big", SHOWN + (CHAIN - CAP - 1));
   assert.deepEqual(await where(page, "#big"), { focused: middle, highlighted: [middle], inView: true });
   assert.deepEqual(errors, []);
   await context.close();
@@ -147,13 +159,8 @@ test("deep replies wait behind 'Continue this thread', which opens them in place
   await page.goto(host.origin);
   const comments = page.locator("#big [data-caucus-comment]");
   await comments.first().waitFor({ timeout: 60_000 });
-  // The list arrives a block at a time (components/thread.rs): wait for all of it.
-  await page.waitForFunction(
-    (n) => document.querySelector("#big").shadowRoot.querySelectorAll("[data-caucus-comment]").length === n,
-    SHOWN,
-    { timeout: 60_000 },
-  );
-  assert.equal(await comments.count(), SHOWN);
+  // The list arrives in blocks, live near the viewport, text further down: wait for all of it.
+  await untilInDom(page, "#big", SHOWN);
   // The first chain in the list (eight writers posted the chains at once, so which chain's
   // top comment came first is theirs to say, not posting order's): its comment at depth 6
   // offers to continue, with how many wait.
@@ -172,7 +179,7 @@ test("deep replies wait behind 'Continue this thread', which opens them in place
     (id) => document.querySelector("#big").shadowRoot?.activeElement?.dataset.caucusComment === id,
     String(chain[CAP + 1]),
   );
-  assert.equal(await comments.count(), SHOWN + (CHAIN - CAP - 1));
+  await untilInDom(page, "#big", SHOWN + (CHAIN - CAP - 1));
   const order = await comments.evaluateAll(
     (els, n) => els.slice(0, n).map((e) => [e.dataset.caucusComment, e.dataset.depth]),
     CHAIN,
