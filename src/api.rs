@@ -515,10 +515,15 @@ async fn fetch(request: &web_sys::Request) -> Result<web_sys::Response, JsValue>
         .dyn_into()
 }
 
+/// The body as text. Read as bytes and copied into the wasm's memory as they are: a thread of
+/// thousands of comments is megabytes, and `text()` would decode it to a JavaScript string
+/// only for wasm-bindgen to encode it back to UTF-8. Invalid UTF-8 becomes U+FFFD, as `text()`
+/// would make it.
 async fn read_text(response: &web_sys::Response) -> Result<String, JsValue> {
-    let text = JsFuture::from(response.text()?).await?;
-    text.as_string()
-        .ok_or_else(|| JsValue::from_str("the body is not text"))
+    let buffer = JsFuture::from(response.array_buffer()?).await?;
+    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned()))
 }
 
 /// What a JavaScript exception says, as `TypeError: message` (or its string form).
