@@ -127,11 +127,18 @@ impl Encoded {
     }
 }
 
+/// A body this large (a thread of a few thousand comments) is compressed at a fast level: it is
+/// compressed again after every vote in it, while readers wait. Measured on a 3.9 MB thread of
+/// 5,000 comments: brotli 5 takes 195 ms and gives 931 KB, brotli 2 50 ms and 1,048 KB
+/// (+13%); gzip 6 156 ms and 980 KB, gzip 1 43 ms and 1,134 KB.
+const LARGE_BODY: usize = 1 << 20;
+
 /// Compressed once per version: a middle level, fast enough for a thread that changes every
-/// second and within a few percent of the smallest. Empty if compressing failed (it cannot,
-/// into memory), in which case the JSON goes out as it is.
+/// second and within a few percent of the smallest; a fast one for a large body. Empty if
+/// compressing failed (it cannot, into memory), in which case the JSON goes out as it is.
 fn gzip(json: &[u8]) -> Bytes {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    let level = if json.len() >= LARGE_BODY { 1 } else { 6 };
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
     match encoder.write_all(json).and_then(|()| encoder.finish()) {
         Ok(body) => Bytes::from(body),
         Err(_) => Bytes::new(),
@@ -141,7 +148,8 @@ fn gzip(json: &[u8]) -> Bytes {
 fn brotli(json: &[u8]) -> Bytes {
     let mut body = Vec::with_capacity(json.len() / 4);
     let params = brotli::enc::BrotliEncoderParams {
-        quality: 5,
+        quality: if json.len() >= LARGE_BODY { 2 } else { 5 },
+        size_hint: json.len(),
         ..Default::default()
     };
     match brotli::BrotliCompress(&mut &json[..], &mut body, &params) {
