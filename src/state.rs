@@ -7,11 +7,12 @@
 //! 5,000 comments. Nothing here touches the DOM or the network: the tests run natively.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 
 use caucus_model::{
-    Comment, CommentId, SortOrder, Thread, ThreadEvent, ThreadIndex, ThreadResponse,
-    VisibleComment, VoteState,
+    Comment, CommentId, IdHasher, IdMap, IdSet, SortOrder, Thread, ThreadEvent, ThreadIndex,
+    ThreadResponse, VisibleComment, VoteState,
 };
 use yew::Reducible;
 
@@ -107,11 +108,11 @@ pub struct ThreadState {
     pub sort: SortOrder,
     /// The page's own thread (its vote); `None` until the first answer.
     thread: Option<Rc<Thread>>,
-    comments: Rc<HashMap<CommentId, Rc<Comment>>>,
+    comments: Rc<IdMap<Rc<Comment>>>,
     index: Rc<ThreadIndex>,
-    collapsed: Rc<HashSet<CommentId>>,
+    collapsed: Rc<IdSet>,
     /// Votes sent and not yet answered.
-    pending_votes: Rc<HashSet<VoteTarget>>,
+    pending_votes: Rc<HashSet<VoteTarget, BuildHasherDefault<IdHasher>>>,
     /// The last thing that went wrong with a vote or an edit, and where to show it.
     problem: Option<(VoteTarget, ApiError)>,
     /// The comment whose reply form is open.
@@ -121,11 +122,11 @@ pub struct ThreadState {
     /// A comment that should take keyboard focus once rendered (a reply just sent).
     pub focus: Option<CommentId>,
     /// This browser's own recent comments, which it may edit or delete.
-    own: Rc<HashMap<CommentId, Rc<Authorship>>>,
+    own: Rc<IdMap<Rc<Authorship>>>,
     /// The comment a permalink pointed at.
     pub highlighted: Option<CommentId>,
     /// Deep comments whose replies the reader asked to see ("Continue this thread").
-    continued: Rc<HashSet<CommentId>>,
+    continued: Rc<IdSet>,
     /// The thread's version when it was read: where live updates start.
     pub version: u64,
     /// Comments the live stream brought that the reader does not have yet, in arrival order.
@@ -412,7 +413,7 @@ impl ThreadState {
         self.version = version;
         // The fresh answer holds everything that was waiting.
         self.arrived = Rc::default();
-        let comments: HashMap<CommentId, Rc<Comment>> =
+        let comments: IdMap<Rc<Comment>> =
             comments.into_iter().map(|c| (c.id, Rc::new(c))).collect();
         self.comments = Rc::new(comments);
         self.rebuild_index();

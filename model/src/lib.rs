@@ -15,5 +15,5 @@ pub mod limits;
 pub mod tree;
 pub mod wire;
 
-pub use tree::{SortOrder, ThreadIndex, VisibleComment};
+pub use tree::{IdHasher, IdMap, IdSet, SortOrder, ThreadIndex, VisibleComment};
 pub use wire::*;
