@@ -14,6 +14,11 @@
  * gets "12 comments", from one GET /api/counts for the whole page (window.caucus.count()
  * fills spans added later).
  *
+ * While the widget loads, each thread's comments are already on their way: the loader asks
+ * for them (the same request the widget would make: its order, its voter) and the widget
+ * takes that answer instead of asking again (window.caucus.take). A request the widget would
+ * make differently is not taken, and the widget makes its own.
+ *
  * All widgets share one wasm instance, and a Rust panic leaves an instance dead. When one
  * panics (it fires "caucus-panic" on window), every widget is mounted again, each in a fresh
  * instance of its own (caucus.js?instance=N is a new module): the others come back, and a
@@ -130,12 +135,79 @@
     return Promise.all(asked).catch(function () {});
   }
 
+  // Requests for threads started before the widget is ready, by URL and voter, each taken once.
+  var early = {};
+
+  function stored(key) {
+    try {
+      return localStorage.getItem(key) || "";
+    } catch (e) {
+      return "";
+    }
+  }
+
+  // As the widget encodes a slug's segment (api.rs, encode_segment): all but A-Z a-z 0-9 - _ . ~
+  function segment(s) {
+    return encodeURIComponent(s).replace(/[!'()*]/g, function (c) {
+      return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+    });
+  }
+
+  function prefetch() {
+    var els = document.querySelectorAll("[data-caucus-thread]:not([data-caucus-mounted])");
+    var sorts = ["oldest", "newest", "top"];
+    // A page of many threads loads each as it comes; only the first few are worth the head start.
+    for (var i = 0; i < els.length && i < 4; i++) {
+      var slug = els[i].getAttribute("data-caucus-thread");
+      if (!slug) continue;
+      var origin = (els[i].getAttribute("data-caucus-server") || "").trim() || server;
+      origin = origin.replace(/\/+$/, "");
+      // The order the reader picked on this site, else the element's, else the first.
+      var sort = stored("caucus.sort").trim();
+      if (sorts.indexOf(sort) < 0) sort = (els[i].getAttribute("data-caucus-sort") || "").trim();
+      if (sorts.indexOf(sort) < 0) sort = sorts[0];
+      var url = origin + "/api/threads/" + slug.split("/").map(segment).join("/") + "?sort=" + sort;
+      var voter = stored("caucus.voter:" + origin);
+      if (!voter.trim()) voter = "";
+      var headers = { Accept: "application/json" };
+      if (voter) headers["X-Caucus-Voter"] = voter;
+      var key = url + " " + voter;
+      if (early[key]) continue;
+      early[key] = ask(url, headers);
+    }
+  }
+
+  // Given up after 15 s, as the widget gives up on its own requests: then it says "timeout".
+  // A request that fails otherwise says null, and the widget asks again itself.
+  function ask(url, headers) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var late = false;
+    if (controller) {
+      setTimeout(function () {
+        late = true;
+        controller.abort();
+      }, 15000);
+    }
+    return fetch(url, { headers: headers, signal: controller && controller.signal }).catch(function () {
+      return late ? "timeout" : null;
+    });
+  }
+
+  // The answer to a request started early, once: a Promise of the Response, or of "timeout" or null (see ask).
+  function take(url, voter) {
+    var key = url + " " + (voter || "");
+    var answer = early[key];
+    delete early[key];
+    return answer;
+  }
+
   function start() {
+    prefetch();
     mount();
     count();
   }
 
-  window.caucus = { mount: mount, count: count, server: server };
+  window.caucus = { mount: mount, count: count, server: server, take: take };
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {

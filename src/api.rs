@@ -235,7 +235,11 @@ impl Endpoint {
             .map(|token| (VOTER_HEADER, token))
             .into_iter()
             .collect();
-        let (status, body) = send("GET", &url, &headers, None, abort).await?;
+        let early = early_answer(&url, token.as_deref().unwrap_or("")).await;
+        let (status, body) = match early {
+            Some(answer) => answer?,
+            None => send("GET", &url, &headers, None, abort).await?,
+        };
         interpret(status, &body)
     }
 
@@ -513,6 +517,33 @@ async fn fetch(request: &web_sys::Request) -> Result<web_sys::Response, JsValue>
     JsFuture::from(window.fetch_with_request(request))
         .await?
         .dyn_into()
+}
+
+/// The answer to this very request (URL and voter) if `embed.js` started it while the widget
+/// was loading (`window.caucus.take`), read whole. `None` if it did not, or if that request
+/// could not reach the server (then the widget asks itself, and says what went wrong with its
+/// own request); a timeout or a body cut off are the same errors as for the widget's own.
+async fn early_answer(url: &str, voter: &str) -> Option<Result<(u16, String), ApiError>> {
+    let window = web_sys::window()?;
+    let caucus = js_sys::Reflect::get(&window, &JsValue::from_str("caucus")).ok()?;
+    let take: js_sys::Function = js_sys::Reflect::get(&caucus, &JsValue::from_str("take"))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let promise: js_sys::Promise = take
+        .call2(&caucus, &JsValue::from_str(url), &JsValue::from_str(voter))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let answer = JsFuture::from(promise).await.ok()?;
+    if answer.as_string().as_deref() == Some("timeout") {
+        return Some(Err(ApiError::Timeout));
+    }
+    let response: web_sys::Response = answer.dyn_into().ok()?;
+    Some(match read_text(&response).await {
+        Ok(body) => Ok((response.status(), body)),
+        Err(_) => Err(ApiError::Truncated),
+    })
 }
 
 /// The body as text. Read as bytes and copied into the wasm's memory as they are: a thread of

@@ -134,6 +134,9 @@ pub struct ThreadState {
     arrived: Rc<Vec<Rc<Comment>>>,
     /// This reader's new comments on their way to the server.
     sending: usize,
+    /// Counts the changes: each state the reducer makes has a new number, so a view can tell
+    /// a changed state from the same one without comparing every comment.
+    pub generation: u64,
 }
 
 /// How deep the list goes before "Continue this thread": the replies below a comment at this
@@ -592,6 +595,7 @@ impl Reducible for ThreadState {
             Action::Sending(true) => next.sending = next.sending.saturating_add(1),
             Action::Sending(false) => next.sending = next.sending.saturating_sub(1),
         }
+        next.generation = self.generation.wrapping_add(1);
         Rc::new(next)
     }
 }

@@ -125,7 +125,7 @@ pub fn app(props: &AppProps) -> Html {
         },
         FetchState::Ready => html! {
             <ContextProvider<Rc<Endpoint>> context={endpoint}>
-                <ThreadView state={state.clone()} />
+                <ThreadView state={state.clone()} generation={state.generation} />
             </ContextProvider<Rc<Endpoint>>>
         },
     };
