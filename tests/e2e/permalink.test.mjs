@@ -2,7 +2,7 @@
 // server: on the demo thread, and on a generated thread of 5,000 comments.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, startHostPage, launchBrowser, watchErrors } from "./harness.mjs";
+import { startServer, startHostPage, launchBrowser, watchErrors, untilInDom } from "./harness.mjs";
 
 const BIG = "five-thousand";
 const BIG_COUNT = 5000;
@@ -68,18 +68,6 @@ function where(page, host) {
     const inView = !!box && box.top >= 0 && box.top < window.innerHeight;
     return { focused, highlighted, inView };
   }, host);
-}
-
-/** Waits until `n` comments of the widget `sel` are in the DOM, live or as the text of a
- *  dormant block (components/block.rs: blocks away from the viewport stay text until
- *  scrolled near, and are filled with it when the browser is idle). */
-async function untilInDom(page, sel, n) {
-  await page.waitForFunction(
-    ([sel, n]) =>
-      document.querySelector(sel).shadowRoot?.querySelectorAll("[data-caucus-comment], [data-caucus-dormant]").length === n,
-    [sel, n],
-    { timeout: 60_000 },
-  );
 }
 
 test("each comment links to itself; the link expands, scrolls to and highlights it", async () => {
