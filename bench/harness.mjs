@@ -31,12 +31,13 @@ export async function freePort() {
   });
 }
 
-/** The release server, rate limits off, serving the widget from `assets`. */
+/** The release server, rate limits off, serving the widget from `assets`. Another build (to
+ *  compare with, say main's) can be named in CAUCUS_BENCH_SERVER. */
 export async function startServer(assets = path.join(ROOT, "dist")) {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), "caucus-bench-"));
   const child = spawn(
-    path.join(ROOT, "target/release/caucus-server"),
+    process.env.CAUCUS_BENCH_SERVER || path.join(ROOT, "target/release/caucus-server"),
     ["--addr", `127.0.0.1:${port}`, "--db", path.join(dir, "bench.db"), "--assets", assets, "--rate-limits", "off"],
     { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, RUST_LOG: "error" } },
   );

@@ -12,6 +12,7 @@
 // "Continue this thread" until a reader asks for them. The time a scroll takes to turn a
 // dormant block live is measured too.
 import { execFileSync } from "node:child_process";
+import http from "node:http";
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir, cpus, totalmem } from "node:os";
 import path from "node:path";
@@ -118,6 +119,32 @@ function sizes() {
   };
 }
 
+/** The read that the first reader after every change waits for: a vote in the thread, then a
+ *  GET of it as a browser asks (compressed; the body is timed as it comes, not decompressed).
+ *  Median of 21, ms, and the body's size and coding. */
+async function readAfterVote(origin, slug, ids) {
+  const voter = (await (await fetch(`${origin}/api/voters`, { method: "POST" })).json()).voter;
+  const get = () => new Promise((resolve, reject) => {
+    const t = performance.now();
+    http.get(`${origin}/api/threads/${slug}`, { headers: { "accept-encoding": "gzip, deflate, br" } }, (res) => {
+      let bytes = 0;
+      res.on("data", (chunk) => { bytes += chunk.length; });
+      res.on("end", () => resolve({ ms: performance.now() - t, bytes, coding: res.headers["content-encoding"] ?? "identity", status: res.statusCode }));
+      res.on("error", reject);
+    }).on("error", reject);
+  });
+  const reads = [];
+  for (let i = 0; i < 21; i++) {
+    const id = ids[(i * 97) % ids.length];
+    const vote = await fetch(`${origin}/api/comments/${id}/vote`, { method: i % 2 ? "DELETE" : "PUT", headers: { "x-caucus-voter": voter } });
+    if (!vote.ok) throw new Error(`vote on ${id}: ${vote.status} ${await vote.text()}`);
+    const read = await get();
+    if (read.status !== 200) throw new Error(`read after a vote: ${read.status}`);
+    reads.push(read);
+  }
+  return { ms: median(reads.map((r) => r.ms)), bytes: reads.at(-1).bytes, coding: reads.at(-1).coding };
+}
+
 function wrk(url, connections, script) {
   const argv = ["-t", String(Math.min(2, connections)), "-c", String(connections), "-d", `${SECONDS}s`, "--latency"];
   if (script) argv.push("-s", script);
@@ -166,7 +193,10 @@ async function main() {
     }
     await browser.close();
 
-    // The server on its own, with wrk.
+    // The server on its own.
+    const changed = SIZES.at(-1);
+    log(`GET thread N=${changed} just after a vote in it`);
+    results.server.readAfterVote = await readAfterVote(server.origin, `bench-${changed}`, results.pages[changed].ids);
     const read = `${server.origin}/api/threads/bench-1000`;
     log("GET thread N=1000, 1 and 32 connections");
     results.server.read1 = wrk(read, 1);
@@ -233,6 +263,8 @@ function report(r) {
   const sv = r.server;
   row("GET thread N = 1000, 1 connection", `${sv.read1.rps.toFixed(0)} req/s, p50 ${ms(sv.read1.p50)}, p99 ${ms(sv.read1.p99)}`, "", undefined);
   row("GET thread N = 1000, 32 connections", `${sv.read32.rps.toFixed(0)} req/s, p50 ${ms(sv.read32.p50)}, p99 ${ms(sv.read32.p99)}`, "≥ 3,000 req/s", sv.read32.rps >= 3000);
+  const rv = sv.readAfterVote;
+  row(`GET thread N = ${SIZES.at(-1)} just after a vote in it (what the first reader after a change waits for)`, `${ms(rv.ms)} (${kib(rv.bytes)} ${rv.coding})`, "", undefined);
   row("matching If-None-Match", String(sv.notModified), "304", sv.notModified === 304);
   row("votes/s (SQLite, limits off, 32 connections)", `${sv.votes.rps.toFixed(0)}, p50 ${ms(sv.votes.p50)}, p99 ${ms(sv.votes.p99)}${sv.votes.non2xx ? `, ${sv.votes.non2xx} non-2xx` : ""}`, "≥ 5,000", sv.votes.rps >= 5000);
   row("comments/s (SQLite, limits off, 32 connections)", `${sv.comments.rps.toFixed(0)}, p50 ${ms(sv.comments.p50)}, p99 ${ms(sv.comments.p99)}${sv.comments.non2xx ? `, ${sv.comments.non2xx} non-2xx` : ""}`, "", undefined);

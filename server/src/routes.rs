@@ -91,7 +91,7 @@ use tower_http::trace::TraceLayer;
 use crate::abuse::{Action, Network};
 use crate::ballots::{comment_deleted, comment_not_found, OwnedBallot, Vote};
 use crate::error::AppError;
-use crate::reads::{Encoding, ThreadRead};
+use crate::reads::{Accepts, Encoding, ThreadRead};
 use crate::store::{CommentEditRow, NewCommentRow};
 use crate::submission::{check_edit, check_new_comment, CheckedComment};
 use crate::tokens::{edit_token_matches, new_edit_token, VoterId};
@@ -342,7 +342,7 @@ async fn read_thread(
             order,
             voter.as_ref().map(|(id, tag)| (*id, tag.as_str())),
             |etag| if_none_match(&headers, etag),
-            Encoding::accepted(
+            Accepts::parse(
                 headers
                     .get_all(header::ACCEPT_ENCODING)
                     .iter()

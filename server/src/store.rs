@@ -380,16 +380,7 @@ pub async fn thread_with_comments(
     order: SortOrder,
     voter: Option<&str>,
 ) -> sqlx::Result<Option<(ThreadRow, Vec<CommentRow>)>> {
-    let thread: Option<ThreadRow> = sqlx::query_as(
-        "SELECT id, slug, title, url, votes, EXISTS (SELECT 1 FROM thread_votes v \
-         WHERE v.thread_id = threads.id AND v.voter = $1) AS viewer_voted, version \
-         FROM threads WHERE slug = $2",
-    )
-    .bind(voter)
-    .bind(slug)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(thread) = thread else {
+    let Some(thread) = thread_row(conn, slug, voter).await? else {
         return Ok(None);
     };
     // One static ordering per sort order: nothing from the request is spliced into SQL.
@@ -409,6 +400,65 @@ pub async fn thread_with_comments(
         .fetch_all(&mut *conn)
         .await?;
     Ok(Some((thread, comments)))
+}
+
+/// The thread `slug` as `voter` sees it (or as everyone does); `None` if nobody has written in it.
+pub async fn thread_row(
+    conn: &mut AnyConnection,
+    slug: &str,
+    voter: Option<&str>,
+) -> sqlx::Result<Option<ThreadRow>> {
+    sqlx::query_as(
+        "SELECT id, slug, title, url, votes, EXISTS (SELECT 1 FROM thread_votes v \
+         WHERE v.thread_id = threads.id AND v.voter = $1) AS viewer_voted, version \
+         FROM threads WHERE slug = $2",
+    )
+    .bind(voter)
+    .bind(slug)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Every comment of a thread that changed after its version `after`, whatever its status, each
+/// with whether everyone sees it (published), as everyone sees it (no voter): what brings a
+/// cached public view of the thread at `after` up to date (`reads`). A comment deleted from
+/// the table is not among them: [`published_count`] tells that one went.
+pub async fn comments_written_since(
+    conn: &mut AnyConnection,
+    thread_id: i64,
+    after: i64,
+) -> sqlx::Result<Vec<(bool, CommentRow)>> {
+    let rows: Vec<WrittenCommentRow> = sqlx::query_as(&format!(
+        "SELECT {COMMENT_COLUMNS}, status = 'published' AS published FROM comments \
+         WHERE thread_id = $2 AND version > $3"
+    ))
+    .bind(None::<&str>)
+    .bind(thread_id)
+    .bind(after)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.published, row.comment))
+        .collect())
+}
+
+#[derive(Debug, FromRow)]
+struct WrittenCommentRow {
+    #[sqlx(flatten)]
+    comment: CommentRow,
+    #[sqlx(try_from = "Flag")]
+    published: bool,
+}
+
+/// How many comments of a thread everyone sees.
+pub async fn published_count(conn: &mut AnyConnection, thread_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM comments WHERE thread_id = $1 AND status = 'published'",
+    )
+    .bind(thread_id)
+    .fetch_one(conn)
+    .await
 }
 
 /// The id, version and own tally of the thread `slug`, and the version at which that tally

@@ -5,8 +5,9 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use caucus_model::ThreadResponse;
+use caucus_model::{SortOrder, ThreadResponse};
 use caucus_server::moderation::Moderation;
+use caucus_server::reads::{Accepts, ThreadCache, ThreadRead};
 use common::{TestResponse, TestServer};
 use serde_json::json;
 
@@ -410,4 +411,197 @@ async fn versions_move_by_the_same_steps_on_every_backend() {
         .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text());
     assert_eq!(versions().await, (10, 7, vec![]));
+}
+
+/// What a reader with no voter token is sent for `slug` in `order`, read whole by a cache that
+/// has never seen the thread.
+async fn read_whole(server: &TestServer, slug: &str, order: SortOrder) -> ThreadResponse {
+    let read = ThreadCache::new("whole".to_owned())
+        .read(
+            &server.state.pool,
+            slug,
+            order,
+            None,
+            |_| false,
+            Accepts::default(),
+        )
+        .await
+        .unwrap();
+    match read {
+        ThreadRead::Fresh { body, .. } => serde_json::from_slice(&body).unwrap(),
+        ThreadRead::NotModified { .. } => panic!("nothing was current"),
+    }
+}
+
+/// The body of a read in `order`, gunzipped when it came as gzip.
+async fn read_as(server: &TestServer, order: SortOrder, voter: Option<&str>) -> ThreadResponse {
+    use std::io::Read;
+    let mut call = server
+        .call(Method::GET, &format!("/api/threads/big?sort={order}"))
+        .header("accept-encoding", "gzip, deflate, br");
+    if let Some(voter) = voter {
+        call = call.voter(voter);
+    }
+    let response = call.send().await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let mut json = Vec::new();
+    match response
+        .headers
+        .get("content-encoding")
+        .map(|v| v.to_str().unwrap())
+    {
+        Some("gzip") => {
+            flate2::read::GzDecoder::new(&response.body[..])
+                .read_to_end(&mut json)
+                .unwrap();
+        }
+        Some("br") => {
+            brotli::Decompressor::new(&response.body[..], 4096)
+                .read_to_end(&mut json)
+                .unwrap();
+        }
+        None => json = response.body.to_vec(),
+        Some(other) => panic!("content-encoding {other}"),
+    }
+    serde_json::from_slice(&json).unwrap()
+}
+
+/// A cached view is brought up to date from the version before it (only the comments written
+/// since are read): after every kind of write it must be what reading the thread whole gives,
+/// in every order, in a thread large enough (over 1 MiB of JSON) to go out as chunked gzip.
+#[tokio::test]
+async fn a_view_brought_up_to_date_is_the_thread_read_whole() {
+    let server = TestServer::unlimited().await;
+    let pool = &server.state.pool;
+    let first = server.post_comment("big", json!({"body": "first"})).await;
+    let thread_id: i64 = sqlx::query_scalar("SELECT id FROM threads WHERE slug = 'big'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let filler = "word ".repeat(180);
+    let mut tx = pool.begin().await.unwrap();
+    for n in 0..1_300i64 {
+        sqlx::query(
+            "INSERT INTO comments (thread_id, parent_id, author, body_md, body_html, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(thread_id)
+        .bind((n % 3 == 1).then_some(first.comment.id))
+        .bind(format!("reader {n}"))
+        .bind(&filler)
+        .bind(format!("<p>{filler} {n}</p>"))
+        // Some share a second, so the order falls back to the id.
+        .bind(format!(
+            "2026-01-01T{:02}:{:02}:{:02}Z",
+            n / 3600,
+            n / 60 % 60,
+            n / 2 % 60
+        ))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let check = |what: &'static str| {
+        let server = &server;
+        async move {
+            for order in SortOrder::ALL {
+                let cached = read_as(server, order, None).await;
+                let whole = read_whole(server, "big", order).await;
+                assert!(
+                    cached == whole,
+                    "after {what}, in {order}: the cached view differs"
+                );
+            }
+        }
+    };
+    check("the first read").await;
+    let body = read(&server, "/api/threads/big", None).await.body.len();
+    assert!(body > 1 << 20, "{body} bytes is not large");
+
+    let ids: Vec<i64> = read_whole(&server, "big", SortOrder::Oldest)
+        .await
+        .comments
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    let voter = server.new_voter().await;
+    for id in [ids[700], ids[701], ids[1_200]] {
+        let vote = server
+            .call(Method::PUT, &format!("/api/comments/{id}/vote"))
+            .voter(&voter)
+            .send()
+            .await;
+        assert_eq!(vote.status, StatusCode::OK, "{}", vote.text());
+    }
+    check("votes that move comments in top").await;
+
+    let mine = read_as(&server, SortOrder::Top, Some(&voter)).await;
+    let voted: Vec<i64> = mine
+        .comments
+        .iter()
+        .filter(|c| c.viewer_voted)
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(voted.len(), 3);
+    assert!([ids[700], ids[701], ids[1_200]]
+        .iter()
+        .all(|id| voted.contains(id)));
+    let mut unmarked = mine.clone();
+    unmarked
+        .comments
+        .iter_mut()
+        .for_each(|c| c.viewer_voted = false);
+    assert!(unmarked == read_whole(&server, "big", SortOrder::Top).await);
+
+    let reply = server
+        .post_comment("big", json!({"body": "a reply", "parent_id": ids[5]}))
+        .await;
+    check("a reply").await;
+    let edit = server
+        .call(
+            Method::PATCH,
+            &format!("/api/comments/{}", reply.comment.id),
+        )
+        .edit_token(&reply.edit_token)
+        .json(json!({"body": "a reply, edited"}))
+        .send()
+        .await;
+    assert_eq!(edit.status, StatusCode::OK, "{}", edit.text());
+    check("an edit").await;
+    let delete = server
+        .call(
+            Method::DELETE,
+            &format!("/api/comments/{}", first.comment.id),
+        )
+        .edit_token(&first.edit_token)
+        .send()
+        .await;
+    assert!(delete.status.is_success(), "{}", delete.text());
+    check("a delete that leaves a placeholder").await;
+    // Gone from the table, as pruning does: no version says so, the count does.
+    sqlx::query("DELETE FROM comments WHERE id = $1")
+        .bind(ids[1_299])
+        .execute(pool)
+        .await
+        .unwrap();
+    check("a comment deleted from the table").await;
+    sqlx::query("UPDATE comments SET status = 'held' WHERE id = $1")
+        .bind(ids[10])
+        .execute(pool)
+        .await
+        .unwrap();
+    check("a comment held back").await;
+    sqlx::query("UPDATE comments SET status = 'published' WHERE id = $1")
+        .bind(ids[10])
+        .execute(pool)
+        .await
+        .unwrap();
+    check("a comment approved").await;
+    sqlx::query("UPDATE threads SET title = 'Now with a title' WHERE slug = 'big'")
+        .execute(pool)
+        .await
+        .unwrap();
+    check("a new title").await;
 }
