@@ -23,8 +23,8 @@
 //! version is brought up to date from the comments written since (`comments.version`), and a
 //! large body's gzip is made of chunks of comments compressed apart, of which only those that
 //! changed are compressed again ([`chunked`]). Measured (`bench/run`, a 5,000-comment thread
-//! of 3.9 MB): a read just after a vote 78 ms with the whole thread read, serialized and
-//! compressed again, 8.8 ms this way.
+//! of 3.9 MB): a read just after a vote took 78 ms with the whole thread read, serialized and
+//! compressed again (brotli 2, 1,022 KiB), and takes 8.5 ms this way (gzip 6, 971 KiB).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -47,14 +47,19 @@ const MOST_BYTES: usize = 128 * 1024 * 1024;
 const SMALLEST_COMPRESSED: usize = 1024;
 
 /// A body this large (a thread of a thousand comments and more) goes out as gzip made of
-/// chunks (see [`chunked`]), so that a vote in it costs the compression of one chunk, not of
-/// the whole body, while readers wait. Measured on a 3.9 MB thread of 5,000 comments, whole:
-/// brotli 5 takes 195 ms and gives 931 KB, brotli 2 50 ms and 1,048 KB; gzip 6 156 ms and
-/// 980 KB, gzip 1 43 ms and 1,134 KB.
+/// chunks (see [`chunked`]), so that a vote in it costs the compression of a chunk or two,
+/// not of the whole body, while readers wait. Measured on a 3.9 MB thread of 5,000 comments,
+/// whole: brotli 5 takes 195 ms and gives 931 KB, brotli 2 50 ms and 1,048 KB, gzip 6
+/// (zlib-rs) 63 ms and 991 KB; in chunks of 50 KB, each with the 32 KiB before it as its
+/// dictionary, 65 ms and 994 KB.
 const LARGE_BODY: usize = 1 << 20;
 
-/// gzip's level for a body compressed whole, and for each chunk of a large one.
+/// gzip's level, for a body compressed whole and for each chunk of a large one.
 const GZIP_LEVEL: u32 = 6;
+
+/// How far back deflate looks: each chunk of a large body has up to this much of the JSON
+/// before it as its dictionary, so it compresses about as it would within one stream.
+const WINDOW: usize = 32 * 1024;
 
 /// A chunk of a large body ends after about one comment in this many, chosen by the comment's
 /// id rather than its place, so a comment added, removed or moved changes the chunks around
@@ -259,8 +264,8 @@ impl View {
 
 /// Part of a gzip body: raw deflate that ends with a sync flush (byte-aligned, not final), so
 /// that parts compressed apart can follow one another in one stream, with the CRC-32 and
-/// length of what it holds. Each starts with an empty window: a part refers to nothing before
-/// it, which costs a few percent of size for chunks this long.
+/// length of what it holds. A part may refer back into its `dictionary`, which must be what
+/// comes just before it in the stream (a decompressor's window then holds it).
 #[derive(Debug)]
 struct Part {
     deflated: Vec<u8>,
@@ -270,8 +275,11 @@ struct Part {
 
 impl Part {
     /// `None` if the compressor failed, which it does not, into memory.
-    fn of(data: &[u8]) -> Option<Part> {
+    fn of(data: &[u8], dictionary: &[u8]) -> Option<Part> {
         let mut compress = Compress::new(Compression::new(GZIP_LEVEL), false);
+        if !dictionary.is_empty() {
+            compress.set_dictionary(window(dictionary)).ok()?;
+        }
         let mut deflated = Vec::with_capacity(data.len() / 3 + 64);
         loop {
             let done = usize::try_from(compress.total_in()).ok()?;
@@ -297,12 +305,22 @@ impl Part {
     }
 }
 
+/// The end of `data` that a deflate window holds.
+fn window(data: &[u8]) -> &[u8] {
+    data.get(data.len().saturating_sub(WINDOW)..)
+        .unwrap_or(data)
+}
+
 /// A run of a large body's comments (each but the list's first preceded by its comma),
-/// deflated; the next version reuses it while it holds the same pieces.
+/// deflated with the run before it as its dictionary; the next version reuses it while it
+/// holds the same pieces after the same run.
 #[derive(Debug)]
 struct Chunk {
     serials: Box<[u64]>,
-    first: bool,
+    /// The pieces of the run before it, and whether that run was the list's first; `None` for
+    /// the first run, which has no dictionary (what comes before it, the thread, is compressed
+    /// anew with every version).
+    before: Option<(Box<[u64]>, bool)>,
     part: Part,
 }
 
@@ -312,8 +330,9 @@ fn ends_chunk(id: i64) -> bool {
 }
 
 /// gzip (RFC 1952) of a view's JSON, made of chunks of its comments: those in `previous`
-/// (the chunks of the version before) that hold the same pieces are reused, the others are
-/// compressed. Returns the body and its chunks, or `None` if compressing failed.
+/// (the chunks of the version before) that hold the same pieces after the same run are
+/// reused, the others are compressed, so a changed comment costs its chunk and the next.
+/// Returns the body and its chunks, or `None` if compressing failed.
 fn chunked(view: &View, previous: &[Arc<Chunk>]) -> Option<(Bytes, Vec<Arc<Chunk>>)> {
     // The header: no name, no time, "unknown" system. The end: an empty final block in fixed
     // codes, then the CRC-32 and length of everything, little-endian.
@@ -324,17 +343,26 @@ fn chunked(view: &View, previous: &[Arc<Chunk>]) -> Option<(Bytes, Vec<Arc<Chunk
         .iter()
         .filter_map(|chunk| Some((*chunk.serials.first()?, chunk)))
         .collect();
-    let mut chunks = Vec::new();
+    let mut runs = Vec::new();
     let (mut start, mut bytes) = (0, 0);
     for (at, piece) in view.pieces.iter().enumerate() {
         bytes += piece.json.len() + 1;
         if at + 1 == view.pieces.len() || ends_chunk(piece.comment.id) || bytes >= MOST_CHUNK_BYTES
         {
-            chunks.push(chunk(view.pieces.get(start..=at)?, start == 0, &reuse)?);
+            runs.push(view.pieces.get(start..=at)?);
             (start, bytes) = (at + 1, 0);
         }
     }
-    let (head, tail) = (Part::of(&head)?, Part::of(&tail)?);
+    let mut chunks = Vec::with_capacity(runs.len());
+    for (at, run) in runs.iter().enumerate() {
+        let before = at
+            .checked_sub(1)
+            .and_then(|before| Some((*runs.get(before)?, before == 0)));
+        chunks.push(chunk(run, at == 0, before, &reuse)?);
+    }
+    // The thread before the comments and the end after them are a few hundred bytes: no
+    // dictionary, so neither depends on the other parts.
+    let (head, tail) = (Part::of(&head, &[])?, Part::of(&tail, &[])?);
     let parts = std::iter::once(&head)
         .chain(chunks.iter().map(|chunk| &chunk.part))
         .chain(std::iter::once(&tail));
@@ -354,13 +382,33 @@ fn chunked(view: &View, previous: &[Arc<Chunk>]) -> Option<(Bytes, Vec<Arc<Chunk
     Some((Bytes::from(body), chunks))
 }
 
-fn chunk(run: &[Arc<Piece>], first: bool, reuse: &HashMap<u64, &Arc<Chunk>>) -> Option<Arc<Chunk>> {
-    let serials: Box<[u64]> = run.iter().map(|piece| piece.serial).collect();
-    if let Some(old) = serials.first().and_then(|serial| reuse.get(serial)) {
-        if old.first == first && old.serials == serials {
+/// The chunk of `run` (the list's first or not) after the run `before` (and whether that one
+/// is the list's first): the one in `reuse` if it holds the same after the same, else
+/// compressed now, with `before` as its dictionary.
+fn chunk(
+    run: &[Arc<Piece>],
+    first: bool,
+    before: Option<(&[Arc<Piece>], bool)>,
+    reuse: &HashMap<u64, &Arc<Chunk>>,
+) -> Option<Arc<Chunk>> {
+    let serials = |run: &[Arc<Piece>]| -> Box<[u64]> { run.iter().map(|p| p.serial).collect() };
+    let (own, before_key) = (serials(run), before.map(|(b, first)| (serials(b), first)));
+    if let Some(old) = own.first().and_then(|serial| reuse.get(serial)) {
+        if old.serials == own && old.before == before_key {
             return Some(Arc::clone(old));
         }
     }
+    let dictionary = before.map_or_else(Vec::new, |(b, first)| run_json(b, first));
+    Some(Arc::new(Chunk {
+        serials: own,
+        before: before_key,
+        part: Part::of(&run_json(run, first), &dictionary)?,
+    }))
+}
+
+/// The JSON of a run of pieces as it stands in the list: each preceded by its comma, but the
+/// list's first.
+fn run_json(run: &[Arc<Piece>], first: bool) -> Vec<u8> {
     let mut data = Vec::with_capacity(run.iter().map(|piece| piece.json.len() + 1).sum());
     for (at, piece) in run.iter().enumerate() {
         if at > 0 || !first {
@@ -368,11 +416,7 @@ fn chunk(run: &[Arc<Piece>], first: bool, reuse: &HashMap<u64, &Arc<Chunk>>) -> 
         }
         data.extend_from_slice(&piece.json);
     }
-    Some(Arc::new(Chunk {
-        serials,
-        first,
-        part: Part::of(&data)?,
-    }))
+    data
 }
 
 /// One version of one thread's public view as bytes: the JSON, and its compressed copies. A
@@ -434,17 +478,12 @@ fn personal(view: &View, public: &Encoded, accepts: Accepts) -> (Bytes, Encoding
     (Bytes::from(json), Encoding::Identity)
 }
 
-/// A body compressed whole: a middle level, fast enough for a thread that changes every second
-/// and within a few percent of the smallest; a fast one for a large body (whose gzip is made
-/// in chunks, unless that failed). Empty if compressing failed (it cannot, into memory), in
-/// which case the JSON goes out as it is.
+/// A body compressed whole (a large one only if making it in chunks failed): a middle level,
+/// fast enough for a thread that changes every second and within a few percent of the
+/// smallest. Empty if compressing failed (it cannot, into memory), in which case the JSON goes
+/// out as it is.
 fn gzip(json: &[u8]) -> Bytes {
-    let level = if json.len() >= LARGE_BODY {
-        1
-    } else {
-        GZIP_LEVEL
-    };
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), Compression::new(level));
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), Compression::new(GZIP_LEVEL));
     match encoder.write_all(json).and_then(|()| encoder.finish()) {
         Ok(body) => Bytes::from(body),
         Err(_) => Bytes::new(),
@@ -829,7 +868,13 @@ mod tests {
         let (body, chunks) = chunked(&first, &[]).unwrap();
         assert_eq!(gunzip(&body), first.json());
         assert!(chunks.len() > 3, "{} chunks", chunks.len());
-        assert!(body.len() * 5 < first.json().len());
+        // Each chunk leans on the one before: about as small as the JSON compressed whole.
+        let whole = gzip(&first.json()).len();
+        assert!(
+            body.len() * 100 < whole * 102,
+            "{} bytes, {whole} whole",
+            body.len()
+        );
 
         // A vote on one comment: a new piece for it, the others as they were.
         let mut pieces = first.pieces.clone();
@@ -848,7 +893,8 @@ mod tests {
                 .filter(|chunk| old.iter().any(|o| Arc::ptr_eq(o, chunk)))
                 .count()
         };
-        assert_eq!(reused(&next, &chunks), chunks.len() - 1);
+        // Its chunk, and the next (whose dictionary it is).
+        assert_eq!(reused(&next, &chunks), chunks.len() - 2);
 
         // A comment first in the list (`newest`): only the first chunk is made again.
         let mut pieces = vec![Piece::new(comment(601, "new"))];
@@ -859,7 +905,7 @@ mod tests {
         };
         let (body, last) = chunked(&third, &next).unwrap();
         assert_eq!(gunzip(&body), third.json());
-        assert_eq!(reused(&last, &next), next.len() - 1);
+        assert_eq!(reused(&last, &next), next.len() - 2);
 
         // A voter's view: their votes marked, the rest shared.
         let seen = third.seen_by(
@@ -882,7 +928,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             [5]
         );
-        assert_eq!(reused(&mine, &last), last.len() - 1);
+        assert_eq!(reused(&mine, &last), last.len() - 2);
     }
 
     #[test]
