@@ -897,13 +897,14 @@ pub async fn thread_id_of(conn: &mut AnyConnection, slug: &str) -> sqlx::Result<
 /// Records a vote for a comment and bumps its counter, in the caller's transaction. Nothing
 /// changes if the voter already voted for it, if it is deleted or absent, or if the ballot's
 /// network has reached its cap: the cap is checked in the insert itself, so concurrent votes
-/// cannot overshoot it. Returns whether the vote was new; [`comment_vote`] tells why not.
+/// cannot overshoot it. Returns the comment's new tally if the vote was new (and so writes
+/// nothing when it returns `None`); [`comment_vote`] tells why not.
 pub async fn add_comment_vote(
     conn: &mut AnyConnection,
     comment_id: CommentId,
     ballot: &Ballot<'_>,
     at: &str,
-) -> sqlx::Result<bool> {
+) -> sqlx::Result<Option<i64>> {
     lock_vote_target(&mut *conn, VoteTarget::Comment(comment_id)).await?;
     let inserted = sqlx::query(
         "INSERT INTO comment_votes (comment_id, voter, network, created_at) \
@@ -925,21 +926,22 @@ pub async fn add_comment_vote(
         == 1;
     // The counter moves by the rows the statement changed, in the same transaction: never a
     // value read, incremented elsewhere and written back.
-    if inserted {
-        sqlx::query("UPDATE comments SET votes = votes + 1 WHERE id = $1")
-            .bind(comment_id)
-            .execute(&mut *conn)
-            .await?;
+    if !inserted {
+        return Ok(None);
     }
-    Ok(inserted)
+    sqlx::query_scalar("UPDATE comments SET votes = votes + 1 WHERE id = $1 RETURNING votes")
+        .bind(comment_id)
+        .fetch_optional(&mut *conn)
+        .await
 }
 
-/// Takes a voter's vote for a comment back, if there was one. Returns whether there was.
+/// Takes a voter's vote for a comment back, if there was one. Returns the comment's new tally
+/// if there was (and writes nothing when it returns `None`).
 pub async fn remove_comment_vote(
     conn: &mut AnyConnection,
     comment_id: CommentId,
     voter: &str,
-) -> sqlx::Result<bool> {
+) -> sqlx::Result<Option<i64>> {
     lock_vote_target(&mut *conn, VoteTarget::Comment(comment_id)).await?;
     let removed = sqlx::query("DELETE FROM comment_votes WHERE comment_id = $1 AND voter = $2")
         .bind(comment_id)
@@ -948,13 +950,13 @@ pub async fn remove_comment_vote(
         .await?
         .rows_affected()
         == 1;
-    if removed {
-        sqlx::query("UPDATE comments SET votes = votes - 1 WHERE id = $1")
-            .bind(comment_id)
-            .execute(&mut *conn)
-            .await?;
+    if !removed {
+        return Ok(None);
     }
-    Ok(removed)
+    sqlx::query_scalar("UPDATE comments SET votes = votes - 1 WHERE id = $1 RETURNING votes")
+        .bind(comment_id)
+        .fetch_optional(&mut *conn)
+        .await
 }
 
 /// A comment's tally, as `voter` sees it; `None` if there is no such comment (a held one is
