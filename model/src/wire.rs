@@ -30,32 +30,37 @@ pub struct Thread {
 pub struct Comment {
     pub id: CommentId,
     /// The comment this one answers; `None` at the top level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<CommentId>,
     /// The author's display name; "Anonymous" when they gave none. Plain text, never HTML.
     pub author: String,
     /// An avatar image URL; `None` means the widget draws a generated picture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// An optional subject line, shown above the body. Plain text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The body, rendered from Markdown and sanitized by the server. The only HTML on the wire.
     pub body_html: String,
     /// When the comment was posted, RFC 3339 in UTC (`2016-07-20T14:03:00Z`).
     pub created_at: String,
     /// When the comment was last edited, if it was.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited_at: Option<String>,
     /// How many voters up-voted this comment.
     pub votes: u64,
     /// Whether the voter who asked is one of them.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub viewer_voted: bool,
     /// The author's signature, printed under the comment. Plain text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
     /// A deleted comment that still has replies stays as a placeholder (empty body, no author)
     /// so its replies keep their place in the tree.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub deleted: bool,
     /// Waiting for the site owner's approval (`--moderation`): only its author's browser is
-    /// shown it, and the widget marks it "awaiting approval". Absent on the wire when false.
+    /// shown it, and the widget marks it "awaiting approval".
     #[serde(default, skip_serializing_if = "is_false")]
     pub held: bool,
 }
@@ -248,10 +253,7 @@ mod tests {
         let comment = &json["comments"][0];
         for key in [
             "id",
-            "parent_id",
             "author",
-            "avatar",
-            "subject",
             "body_html",
             "created_at",
             "votes",
@@ -260,10 +262,28 @@ mod tests {
         ] {
             assert!(comment.get(key).is_some(), "comment lacks {key}");
         }
-        assert!(comment["parent_id"].is_null());
-        assert!(comment["avatar"].is_null());
-        // Only a held comment says so: older widgets never see the field.
-        assert!(comment.get("held").is_none());
+        // What is none or false is left out, and read back as such.
+        for key in [
+            "parent_id",
+            "avatar",
+            "subject",
+            "edited_at",
+            "deleted",
+            "held",
+        ] {
+            assert!(comment.get(key).is_none(), "comment has {key}");
+        }
+        let spelled_out: Comment = serde_json::from_str(
+            r#"{"id":1,"parent_id":null,"author":"a","avatar":null,"subject":null,
+                "body_html":"","created_at":"2016-07-20T14:03:00Z","edited_at":null,
+                "votes":0,"viewer_voted":false,"signature":null,"deleted":false}"#,
+        )
+        .unwrap();
+        let left_out: Comment = serde_json::from_str(
+            r#"{"id":1,"author":"a","body_html":"","created_at":"2016-07-20T14:03:00Z","votes":0}"#,
+        )
+        .unwrap();
+        assert_eq!(spelled_out, left_out);
         for key in ["slug", "title", "url", "votes", "viewer_voted"] {
             assert!(json["thread"].get(key).is_some(), "thread lacks {key}");
         }

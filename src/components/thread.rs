@@ -136,11 +136,12 @@ pub fn thread_view(props: &ThreadProps) -> Html {
     // the viewport (components::block). A comment that must take focus (a permalink, a reply
     // just sent) has its block live at once.
     let lines = state.lines();
-    let needed = state
+    let focus_at = state
         .focus
-        .and_then(|id| lines.iter().position(|line| line.id == id))
-        .map(|at| at / BLOCK);
-    let blocks = lines.chunks(BLOCK).enumerate().map(|(at, block)| {
+        .and_then(|id| lines.iter().position(|line| line.id == id));
+    let blocks = block_ranges(lines.len()).map(|range| {
+        let eager = range.start == 0 || focus_at.is_some_and(|at| range.contains(&at));
+        let block = lines.get(range).unwrap_or_default();
         let comments: Vec<CommentProps> = block
             .iter()
             .filter_map(
@@ -171,7 +172,6 @@ pub fn thread_view(props: &ThreadProps) -> Html {
             )
             .collect();
         let key = block.first().map_or(0, |line| line.id);
-        let eager = at == 0 || needed == Some(at);
         html! { <CommentBlock {key} {comments} live={(*live).clone()} {eager} /> }
     });
 
@@ -228,6 +228,24 @@ pub fn thread_view(props: &ThreadProps) -> Html {
 /// of its comments changes, so a vote costs one block and one comment rather than a keyed
 /// comparison of the whole thread; and a block is what turns live as a whole.
 pub const BLOCK: usize = 25;
+
+/// Comments in the first block, which is live from the first render: about a screenful. The
+/// first paint waits for it alone (each live comment is a few components, its body parsed as
+/// HTML); the blocks after it that are on screen turn live a frame later.
+pub const FIRST_BLOCK: usize = 8;
+
+/// The lines of each block of a list of `len`: the first [`FIRST_BLOCK`], then [`BLOCK`] at a
+/// time.
+pub fn block_ranges(len: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    let first = FIRST_BLOCK.min(len);
+    std::iter::once(0..first)
+        .filter(|range| !range.is_empty())
+        .chain(
+            (first..len)
+                .step_by(BLOCK)
+                .map(move |start| start..(start + BLOCK).min(len)),
+        )
+}
 
 /// Where `j` and `k` take the focus.
 #[derive(Clone, Copy)]
@@ -448,4 +466,27 @@ fn page_url() -> Option<String> {
         Some((page, _)) => page.to_owned(),
         None => href,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_a_small_first_one_then_even_ones_covering_every_line() {
+        let ranges = |len| block_ranges(len).collect::<Vec<_>>();
+        assert!(ranges(0).is_empty());
+        assert_eq!(ranges(3), vec![0..3; 1]);
+        assert_eq!(ranges(FIRST_BLOCK), vec![0..FIRST_BLOCK; 1]);
+        let long = ranges(FIRST_BLOCK + 2 * BLOCK + 1);
+        assert_eq!(
+            long,
+            [
+                0..FIRST_BLOCK,
+                FIRST_BLOCK..FIRST_BLOCK + BLOCK,
+                FIRST_BLOCK + BLOCK..FIRST_BLOCK + 2 * BLOCK,
+                FIRST_BLOCK + 2 * BLOCK..FIRST_BLOCK + 2 * BLOCK + 1,
+            ]
+        );
+    }
 }
