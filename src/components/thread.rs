@@ -229,15 +229,16 @@ pub fn thread_view(props: &ThreadProps) -> Html {
 /// comparison of the whole thread; and a block is what turns live as a whole.
 pub const BLOCK: usize = 25;
 
-/// Comments in the first block, which is live from the first render: about a screenful. The
-/// first paint waits for it alone (each live comment is a few components, its body parsed as
-/// HTML); the blocks after it that are on screen turn live a frame later.
+/// Comments in the first block of a list longer than one block, which is live from the first
+/// render: about a screenful. The first paint waits for it alone (each live comment is a few
+/// components, its body parsed as HTML); the blocks after it that are on screen turn live a
+/// frame later. A list of one block is one block, live at once.
 pub const FIRST_BLOCK: usize = 8;
 
-/// The lines of each block of a list of `len`: the first [`FIRST_BLOCK`], then [`BLOCK`] at a
-/// time.
+/// The lines of each block of a list of `len`: all of them if they fit in one [`BLOCK`], else
+/// the first [`FIRST_BLOCK`], then [`BLOCK`] at a time.
 pub fn block_ranges(len: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
-    let first = FIRST_BLOCK.min(len);
+    let first = if len <= BLOCK { len } else { FIRST_BLOCK };
     std::iter::once(0..first)
         .filter(|range| !range.is_empty())
         .chain(
@@ -473,11 +474,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blocks_are_a_small_first_one_then_even_ones_covering_every_line() {
+    fn a_long_list_has_a_small_first_block_then_even_ones_covering_every_line() {
         let ranges = |len| block_ranges(len).collect::<Vec<_>>();
         assert!(ranges(0).is_empty());
         assert_eq!(ranges(3), vec![0..3; 1]);
-        assert_eq!(ranges(FIRST_BLOCK), vec![0..FIRST_BLOCK; 1]);
+        // One block's worth is one block.
+        assert_eq!(ranges(BLOCK), vec![0..BLOCK; 1]);
         let long = ranges(FIRST_BLOCK + 2 * BLOCK + 1);
         assert_eq!(
             long,
