@@ -468,7 +468,7 @@ async fn read_as(server: &TestServer, order: SortOrder, voter: Option<&str>) -> 
 
 /// A cached view is brought up to date from the version before it (only the comments written
 /// since are read): after every kind of write it must be what reading the thread whole gives,
-/// in every order, in a thread large enough (over 1 MiB of JSON) to go out as chunked gzip.
+/// in every order, in a thread large enough (over 1 MiB of JSON) to go out as chunked gzip in many chunks.
 #[tokio::test]
 async fn a_view_brought_up_to_date_is_the_thread_read_whole() {
     let server = TestServer::unlimited().await;
