@@ -320,13 +320,14 @@ async fn changes(pool: &AnyPool, slug: &str, after: i64) -> sqlx::Result<Option<
     tx.commit().await?;
     let tally = votes_version > after;
     let mut events = Vec::with_capacity(changed.len() + 1);
-    for (comment_version, row) in changed {
+    // Held comments are their author's alone until approved: never sent.
+    for changed in changed.into_iter().filter(|changed| changed.published) {
         events.push((
-            comment_version,
+            changed.version,
             event(
-                comment_version,
+                changed.version,
                 &ThreadEvent::Comment {
-                    comment: row.into_wire(),
+                    comment: changed.comment.into_wire(),
                 },
             ),
         ));

@@ -729,11 +729,11 @@ async fn updated(
     let Some(thread) = store::thread_row(tx, slug, None).await? else {
         return Ok(None);
     };
-    let written = store::comments_written_since(tx, thread_id, old.version).await?;
+    let written = store::comments_changed_since(tx, thread_id, old.version).await?;
     if written.len() > old.view.pieces.len() / 4 + 64 {
         return Ok(None);
     }
-    let gone: IdSet = written.iter().map(|(_, row)| row.id).collect();
+    let gone: IdSet = written.iter().map(|changed| changed.comment.id).collect();
     let mut pieces: Vec<Arc<Piece>> = old
         .view
         .pieces
@@ -744,8 +744,8 @@ async fn updated(
     pieces.extend(
         written
             .into_iter()
-            .filter(|(published, _)| *published)
-            .map(|(_, row)| Piece::new(row.into_wire())),
+            .filter(|changed| changed.published)
+            .map(|changed| Piece::new(changed.comment.into_wire())),
     );
     // Stable, and what was there is in this order already (a vote may move one in `top`).
     pieces.sort_by(|a, b| order.compare(&a.comment, &b.comment));

@@ -419,38 +419,6 @@ pub async fn thread_row(
     .await
 }
 
-/// Every comment of a thread that changed after its version `after`, whatever its status, each
-/// with whether everyone sees it (published), as everyone sees it (no voter): what brings a
-/// cached public view of the thread at `after` up to date (`reads`). A comment deleted from
-/// the table is not among them: [`published_count`] tells that one went.
-pub async fn comments_written_since(
-    conn: &mut AnyConnection,
-    thread_id: i64,
-    after: i64,
-) -> sqlx::Result<Vec<(bool, CommentRow)>> {
-    let rows: Vec<WrittenCommentRow> = sqlx::query_as(&format!(
-        "SELECT {COMMENT_COLUMNS}, status = 'published' AS published FROM comments \
-         WHERE thread_id = $2 AND version > $3"
-    ))
-    .bind(None::<&str>)
-    .bind(thread_id)
-    .bind(after)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.published, row.comment))
-        .collect())
-}
-
-#[derive(Debug, FromRow)]
-struct WrittenCommentRow {
-    #[sqlx(flatten)]
-    comment: CommentRow,
-    #[sqlx(try_from = "Flag")]
-    published: bool,
-}
-
 /// How many comments of a thread everyone sees.
 pub async fn published_count(conn: &mut AnyConnection, thread_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(
@@ -473,33 +441,37 @@ pub async fn thread_tally(
         .await
 }
 
-/// The published comments of a thread that changed after its version `after`, each with the
-/// version of its last change, in the order they changed. As everyone sees them: no voter.
+/// Every comment of a thread that changed after its version `after`, whatever its status, in
+/// the order they changed, as everyone sees them (no voter): for the live updates (which send
+/// the published ones) and for bringing a cached view up to date (`reads`, which also drops
+/// those nobody may see now). A comment deleted from the table is not among them:
+/// [`published_count`] tells that one went.
 pub async fn comments_changed_since(
     conn: &mut AnyConnection,
     thread_id: i64,
     after: i64,
-) -> sqlx::Result<Vec<(i64, CommentRow)>> {
-    let rows: Vec<ChangedCommentRow> = sqlx::query_as(&format!(
-        "SELECT {COMMENT_COLUMNS}, version FROM comments \
-         WHERE thread_id = $2 AND version > $3 AND status = 'published' ORDER BY version"
+) -> sqlx::Result<Vec<ChangedComment>> {
+    sqlx::query_as(&format!(
+        "SELECT {COMMENT_COLUMNS}, version, status = 'published' AS published FROM comments \
+         WHERE thread_id = $2 AND version > $3 ORDER BY version"
     ))
     .bind(None::<&str>)
     .bind(thread_id)
     .bind(after)
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.version, row.comment))
-        .collect())
+    .await
 }
 
+/// A comment as [`comments_changed_since`] reads it.
 #[derive(Debug, FromRow)]
-struct ChangedCommentRow {
+pub struct ChangedComment {
     #[sqlx(flatten)]
-    comment: CommentRow,
-    version: i64,
+    pub comment: CommentRow,
+    /// The thread's version just after its last change.
+    pub version: i64,
+    /// Everyone sees it (not held).
+    #[sqlx(try_from = "Flag")]
+    pub published: bool,
 }
 
 /// What one voter sees of a thread that others do not: their votes, and their comments that
