@@ -142,26 +142,19 @@ async fn write_group(pool: &AnyPool, group: &[Job]) -> Vec<Result<VoteState, App
     let mut answers: Vec<Option<Result<VoteState, AppError>>> =
         group.iter().map(|_| None).collect();
     // SQLite has one writer and no conflicts to try again, and a vote refused there wrote
-    // nothing (see `apply`): no savepoints, two statements a vote instead of four. A vote the
+    // nothing (see `apply`): no savepoints, two statements a vote instead of five. A vote the
     // database fails fails its group, which is rolled back whole: such a failure (a full or
     // failing disk) is the database's, not one vote's.
-    if store::Backend::of(&tx) == store::Backend::Sqlite {
-        for at in order {
-            match apply(&mut tx, &group[at].vote).await {
+    let savepoints = store::Backend::of(&tx) != store::Backend::Sqlite;
+    for at in order {
+        let job = &group[at];
+        if !savepoints {
+            match apply(&mut tx, &job.vote).await {
                 Ok(answer) => answers[at] = Some(answer),
                 Err(err) => return every(&err),
             }
+            continue;
         }
-        return match tx.commit().await {
-            Ok(()) => answers
-                .into_iter()
-                .map(|answer| answer.unwrap_or_else(|| Err(AppError::internal())))
-                .collect(),
-            Err(err) => every(&err),
-        };
-    }
-    for at in order {
-        let job = &group[at];
         let mut tries = 0;
         let answer = loop {
             tries += 1;
@@ -295,8 +288,7 @@ async fn apply(
 
 fn tally(votes: i64, viewer_voted: bool) -> VoteState {
     VoteState {
-        // Counters are never negative (a CHECK constraint says so).
-        votes: u64::try_from(votes).unwrap_or(0),
+        votes: store::count(votes),
         viewer_voted,
     }
 }

@@ -322,7 +322,7 @@ impl CommentRow {
 }
 
 /// Counters are never negative (a CHECK constraint says so); this only keeps the types honest.
-fn count(votes: i64) -> u64 {
+pub fn count(votes: i64) -> u64 {
     u64::try_from(votes).unwrap_or(0)
 }
 
