@@ -214,17 +214,16 @@ impl View {
         let Some((head, tail)) = self.frame() else {
             return serde_json::to_vec(&self.response()).unwrap_or_default();
         };
-        let comments: usize = self.pieces.iter().map(|p| p.json.len() + 1).sum();
-        let mut json = Vec::with_capacity(head.len() + comments + tail.len());
+        let mut json = Vec::with_capacity(head.len() + self.comments_len() + tail.len());
         json.extend_from_slice(&head);
-        for (at, piece) in self.pieces.iter().enumerate() {
-            if at > 0 {
-                json.push(b',');
-            }
-            json.extend_from_slice(&piece.json);
-        }
+        push_run(&mut json, &self.pieces, true);
         json.extend_from_slice(&tail);
         json
+    }
+
+    /// How many bytes the comments take in the JSON, with their commas (one too many).
+    fn comments_len(&self) -> usize {
+        self.pieces.iter().map(|piece| piece.json.len() + 1).sum()
     }
 
     /// The view as `voter` sees it: their votes marked, their held comments in their places.
@@ -411,13 +410,18 @@ fn chunk(
 /// list's first.
 fn run_json(run: &[Arc<Piece>], first: bool) -> Vec<u8> {
     let mut data = Vec::with_capacity(run.iter().map(|piece| piece.json.len() + 1).sum());
+    push_run(&mut data, run, first);
+    data
+}
+
+/// Appends [`run_json`] of the run to `out`.
+fn push_run(out: &mut Vec<u8>, run: &[Arc<Piece>], first: bool) {
     for (at, piece) in run.iter().enumerate() {
         if at > 0 || !first {
-            data.push(b',');
+            out.push(b',');
         }
-        data.extend_from_slice(&piece.json);
+        out.extend_from_slice(&piece.json);
     }
-    data
 }
 
 /// One version of one thread's public view as bytes: the JSON, and its compressed copies. A
@@ -470,13 +474,15 @@ impl Encoded {
 /// chunks holding what the reader sees apart are compressed), any other as JSON, which the
 /// server's compression layer compresses on the way out.
 fn personal(view: &View, public: &Encoded, accepts: Accepts) -> (Bytes, Encoding) {
-    let json = view.json();
-    if accepts.pick(json.len()) == Encoding::Gzip && json.len() >= LARGE_BODY {
+    // Large by its comments alone (the thread around them is a few hundred bytes): the JSON
+    // is put together only if it goes out as it is.
+    let comments = view.comments_len();
+    if comments >= LARGE_BODY && accepts.pick(comments) == Encoding::Gzip {
         if let Some((body, _)) = chunked(view, &public.chunks) {
             return (body, Encoding::Gzip);
         }
     }
-    (Bytes::from(json), Encoding::Identity)
+    (Bytes::from(view.json()), Encoding::Identity)
 }
 
 /// A body compressed whole (a large one only if making it in chunks failed): a middle level,

@@ -580,24 +580,20 @@ async fn a_view_brought_up_to_date_is_the_thread_read_whole() {
         .await;
     assert!(delete.status.is_success(), "{}", delete.text());
     check("a delete that leaves a placeholder").await;
+    // Behind the API, on one comment each.
+    let on_comment = |sql: &'static str, id: i64| async move {
+        sqlx::query(sql).bind(id).execute(pool).await.unwrap();
+    };
     // Gone from the table, as pruning does: no version says so, the count does.
-    sqlx::query("DELETE FROM comments WHERE id = $1")
-        .bind(ids[1_299])
-        .execute(pool)
-        .await
-        .unwrap();
+    on_comment("DELETE FROM comments WHERE id = $1", ids[1_299]).await;
     check("a comment deleted from the table").await;
-    sqlx::query("UPDATE comments SET status = 'held' WHERE id = $1")
-        .bind(ids[10])
-        .execute(pool)
-        .await
-        .unwrap();
+    on_comment("UPDATE comments SET status = 'held' WHERE id = $1", ids[10]).await;
     check("a comment held back").await;
-    sqlx::query("UPDATE comments SET status = 'published' WHERE id = $1")
-        .bind(ids[10])
-        .execute(pool)
-        .await
-        .unwrap();
+    on_comment(
+        "UPDATE comments SET status = 'published' WHERE id = $1",
+        ids[10],
+    )
+    .await;
     check("a comment approved").await;
     sqlx::query("UPDATE threads SET title = 'Now with a title' WHERE slug = 'big'")
         .execute(pool)
