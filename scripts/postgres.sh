@@ -2,15 +2,19 @@
 # A throwaway PostgreSQL cluster for the server's tests (CAUCUS_TEST_POSTGRES).
 #
 #   scripts/postgres.sh install          installs Debian's postgresql if initdb/pg_ctl are missing
-#   scripts/postgres.sh start DIR PORT   creates a cluster in DIR, serves it on 127.0.0.1:PORT
+#   scripts/postgres.sh start DIR [PORT] creates a cluster in DIR, serves it on its Unix socket
+#                                        in DIR only (PORT, default 5432, only names the socket)
 #   scripts/postgres.sh stop DIR         stops it (DIR stays; remove it yourself)
 #
 # CAUCUS_PG_DURABLE=1 keeps PostgreSQL's durable defaults (fsync, synchronous_commit and
 # full_page_writes on) instead of turning them off: for benchmarks that compare it with SQLite's
 # synchronous=FULL.
 #
-# The cluster trusts every local connection (user postgres, no password) and listens on
-# 127.0.0.1 only: it is for tests, never for data. PostgreSQL refuses to run as root, so as
+# The cluster trusts every local connection (user postgres, no password) and listens on no TCP
+# port at all, only on a socket inside DIR: it is for tests, never for data, and it can never
+# fail for a port somebody else holds (a port inside the ephemeral range once did, on a fresh
+# machine). The URL it prints names the socket's directory (`?host=DIR`), which sqlx and psql
+# both take. PostgreSQL refuses to run as root, so as
 # root the cluster belongs to, and runs as, the `postgres` OS user (which the Debian package
 # creates).
 set -euo pipefail
@@ -54,7 +58,7 @@ install() {
 }
 
 start() {
-    local dir=${1:?usage: start DIR PORT} port=${2:?usage: start DIR PORT}
+    local dir=${1:?usage: start DIR [PORT]} port=${2:-5432}
     local initdb pg_ctl
     initdb=$(find_bin initdb) || die "no initdb: run scripts/postgres.sh install"
     pg_ctl=$(find_bin pg_ctl) || die "no pg_ctl: run scripts/postgres.sh install"
@@ -74,10 +78,10 @@ start() {
     local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     [ "${CAUCUS_PG_DURABLE:-0}" != 1 ] || durability=""
     as_owner "$pg_ctl" --pgdata="$dir/data" --log="$dir/postgres.log" --wait --timeout=60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir \
+        -o "-c listen_addresses= -p $port -c unix_socket_directories=$dir \
             $durability -c max_connections=300" start >/dev/null ||
         { tail -n 20 "$dir/postgres.log" >&2; die "the cluster in $dir did not start"; }
-    echo "postgres://postgres@127.0.0.1:$port/postgres"
+    echo "postgres://postgres@localhost:$port/postgres?host=$dir"
 }
 
 stop() {
@@ -91,5 +95,5 @@ case "${1:-}" in
     install) install ;;
     start) shift; start "$@" ;;
     stop) shift; stop "$@" ;;
-    *) die "usage: $0 install | start DIR PORT | stop DIR" ;;
+    *) die "usage: $0 install | start DIR [PORT] | stop DIR" ;;
 esac

@@ -2,8 +2,9 @@
 //! directory in a temporary directory) and a way to send it one request, without a socket.
 //!
 //! The database is a SQLite file in the temporary directory, or, with `CAUCUS_TEST_POSTGRES`
-//! set to the URL of a PostgreSQL database (`postgres://postgres@127.0.0.1:55432/postgres`),
-//! a fresh database created from there for each test and dropped at its end.
+//! set to the URL of a PostgreSQL database (as `scripts/postgres.sh start` prints it, a cluster
+//! on its Unix socket: `postgres://postgres@localhost:5432/postgres?host=/tmp/caucus-pg`), a
+//! fresh database created from there for each test and dropped at its end.
 
 #![allow(dead_code)] // each test binary uses a different part of it
 
