@@ -14,7 +14,7 @@ use caucus_model::ErrorBody;
 use common::TestServer;
 
 const SOURCES: [&str; 2] = [
-    include_str!("../src/routes.rs"),
+    include_str!("../src/routes/mod.rs"),
     include_str!("../src/routes/admin.rs"),
 ];
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];

@@ -35,7 +35,9 @@ use caucus_model::admin::{AdminComment, AdminCommentPage, AdminLogPage, Block, B
 use caucus_model::{CommentEdit, CommentId, ErrorBody};
 use serde::Deserialize;
 
-use super::{comment_deleted, comment_id, comment_not_found, json_error, shorten};
+use super::comments::comment_id;
+use super::{json_error, shorten};
+use crate::ballots::{comment_deleted, comment_not_found};
 use crate::error::AppError;
 use crate::store::{self, CommentEditRow};
 use crate::submission::check_edit;
