@@ -6,6 +6,14 @@
 pub const MIN_BODY_CHARS: usize = 1;
 /// A comment body, after trimming, is at most this many characters long.
 pub const MAX_BODY_CHARS: usize = 10_000;
+/// A table in a comment body has at most this many columns. (Markdown pads every row to the
+/// header's width, so a wide header multiplies every one-cell row.)
+pub const MAX_TABLE_COLUMNS: usize = 32;
+/// Quotes, lists and list items in a comment body nest at most this deep, together.
+pub const MAX_NESTING: usize = 32;
+/// A comment body renders to at most this many bytes of HTML: what it may say is bounded by
+/// [`MAX_BODY_CHARS`], what it may cost a reader's page by this.
+pub const MAX_BODY_HTML_BYTES: usize = 128 * 1024;
 /// An author name is at most this many characters long (empty means "Anonymous").
 pub const MAX_AUTHOR_CHARS: usize = 64;
 /// A subject line is at most this many characters long.

@@ -66,6 +66,14 @@ impl AppError {
         error
     }
 
+    /// The server is at a bound it keeps for everyone's sake (render slots, open streams):
+    /// 503 `server_busy`, with `Retry-After` in seconds.
+    pub fn busy(message: impl Into<String>, retry_after_seconds: u64) -> Self {
+        let mut error = Self::new(StatusCode::SERVICE_UNAVAILABLE, "server_busy", message);
+        error.header = Some((RETRY_AFTER, HeaderValue::from(retry_after_seconds.max(1))));
+        error
+    }
+
     pub fn not_found() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,

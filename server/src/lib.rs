@@ -72,6 +72,8 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// Which new comments wait for approval (`--moderation`).
     pub moderation: Moderation,
+    /// Renders comment bodies, bounded and a few at a time; how images show (`--comment-images`).
+    pub render: render::Renderer,
     /// The admin secret; `None`: the admin API and page are off.
     pub admin: Option<AdminSecret>,
     keys: Arc<ServerKeys>,
@@ -118,6 +120,7 @@ impl AppState {
             origins: AllowedOrigins::loopback(),
             trust_forwarded_for: false,
             moderation: Moderation::Off,
+            render: render::Renderer::new(render::CommentImages::default()),
             admin: None,
             keys: Arc::new(keys),
             write_turn,

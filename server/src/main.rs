@@ -17,6 +17,7 @@ use anyhow::Context;
 use caucus_server::abuse::AbuseLimits;
 use caucus_server::moderation::{AdminSecret, Moderation};
 use caucus_server::origin::{self, AllowedOrigins};
+use caucus_server::render::{CommentImages, Renderer};
 use caucus_server::{app, demo, import, open_db, AppState, DbLocation};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
@@ -98,6 +99,17 @@ struct Serve {
     /// CAUCUS_ADMIN_TOKEN. Without either, the admin API is off. At least 16 characters.
     #[arg(long, value_name = "PATH")]
     admin_token_file: Option<PathBuf>,
+    /// How images in comments show: `on` (loaded lazily, without a Referer), `click` (a link
+    /// the reader may load with a button) or `off` (a link). Applies to comments written after.
+    #[arg(long, value_enum, default_value_t = ImagesMode::On)]
+    comment_images: ImagesMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ImagesMode {
+    Off,
+    Click,
+    On,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -236,6 +248,11 @@ async fn serve(cli: Serve) -> anyhow::Result<()> {
         ModerationMode::All => Moderation::All,
     };
     state.admin = admin;
+    state.render = Renderer::new(match cli.comment_images {
+        ImagesMode::Off => CommentImages::Off,
+        ImagesMode::Click => CommentImages::Click,
+        ImagesMode::On => CommentImages::On,
+    });
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())

@@ -24,25 +24,23 @@ use caucus_model::limits::{
 use caucus_model::{CommentEdit, CommentId, NewComment};
 
 use crate::error::AppError;
-use crate::render::render_markdown;
 
-/// A new comment that passed every check, with its body rendered.
+/// A new comment that passed every check. Its body is rendered only after the checks that cost
+/// less than a render ([`crate::render::Renderer`]), so it is not here.
 #[derive(Debug)]
 pub struct CheckedComment {
     pub parent_id: Option<CommentId>,
     pub author: String,
     pub subject: Option<String>,
     pub body_md: String,
-    pub body_html: String,
     pub signature: Option<String>,
 }
 
-/// An edit that passed every check, with its body rendered.
+/// An edit that passed every check, its body not yet rendered.
 #[derive(Debug)]
 pub struct CheckedEdit {
     pub subject: Option<String>,
     pub body_md: String,
-    pub body_html: String,
 }
 
 pub fn check_new_comment(comment: NewComment) -> Result<CheckedComment, AppError> {
@@ -66,13 +64,11 @@ pub fn check_new_comment(comment: NewComment) -> Result<CheckedComment, AppError
         "signature_too_long",
         "signature",
     )?;
-    let body_html = render_markdown(&body_md);
     Ok(CheckedComment {
         parent_id: comment.parent_id,
         author,
         subject,
         body_md,
-        body_html,
         signature,
     })
 }
@@ -86,12 +82,7 @@ pub fn check_edit(edit: CommentEdit) -> Result<CheckedEdit, AppError> {
         "subject_too_long",
         "subject",
     )?;
-    let body_html = render_markdown(&body_md);
-    Ok(CheckedEdit {
-        subject,
-        body_md,
-        body_html,
-    })
+    Ok(CheckedEdit { subject, body_md })
 }
 
 fn check_body(body: &str) -> Result<String, AppError> {
@@ -202,7 +193,6 @@ mod tests {
         assert_eq!(checked.subject, None);
         assert_eq!(checked.signature, None);
         assert_eq!(checked.body_md, "*hi*");
-        assert_eq!(checked.body_html.trim(), "<p><em>hi</em></p>");
     }
 
     #[test]
@@ -272,7 +262,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(edit.subject, None);
-        assert!(edit.body_html.contains("<strong>text</strong>"));
+        assert_eq!(edit.body_md, "new **text**");
         assert!(check_edit(CommentEdit {
             subject: Some("s".into()),
             body: " ".into(),

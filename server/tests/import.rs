@@ -89,7 +89,9 @@ async fn disqus_export() {
     // Sanitized like any comment: no script, no handler, links marked.
     assert!(!first.body_html.contains("script") && !first.body_html.contains("alert"));
     assert!(!first.body_html.contains("onclick"), "{}", first.body_html);
-    assert!(first.body_html.contains(r#"rel="nofollow noopener ugc""#));
+    assert!(first
+        .body_html
+        .contains(r#"rel="nofollow noopener noreferrer ugc""#));
     assert!(
         second.body_html.contains("<b>901</b>"),
         "{}",

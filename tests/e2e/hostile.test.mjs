@@ -179,7 +179,7 @@ test("nothing a commenter sends runs, and every single-line field shows byte for
   // Refusals are only the documented ones: too long, empty body, or JSON the server cannot
   // take (lone surrogates are not valid JSON strings for serde).
   for (const code of Object.keys(refused)) {
-    assert.ok(["author_too_long", "subject_too_long", "signature_too_long", "body_empty", "invalid_json"].includes(code), code);
+    assert.ok(["author_too_long", "subject_too_long", "signature_too_long", "body_empty", "body_too_deep", "body_too_complex", "table_too_wide", "invalid_json"].includes(code), code);
   }
 
   // The API gives back text fields exactly as sent (trimmed).
@@ -261,7 +261,7 @@ test("nothing a commenter sends runs, and every single-line field shows byte for
     return [...root.querySelectorAll(".caucus-body a")].map((a) => ({ href: a.getAttribute("href"), rel: a.getAttribute("rel") }));
   });
   assert.ok(links.some((l) => l.href === "https://example.org/ok"), JSON.stringify(links));
-  for (const link of links) assert.equal(link.rel, "nofollow noopener ugc", JSON.stringify(link));
+  for (const link of links) assert.equal(link.rel, "nofollow noopener noreferrer ugc", JSON.stringify(link));
 
   // Hostile slugs: one thread element per string, set through the DOM, mounted by the page.
   const slugs = payloads().filter((s) => s.length <= 300);

@@ -315,6 +315,7 @@ async fn edit_comment(
     let id = comment_id(id)?;
     let Json(edit) = body.map_err(json_error)?;
     let checked = check_edit(edit)?;
+    let body_html = state.render.body_html(&checked.body_md).await?;
     let now = store::now();
     let _turn = state.write_turn.lock().await;
     let mut tx = store::begin_write(&state.pool).await?;
@@ -328,7 +329,7 @@ async fn edit_comment(
         &CommentEditRow {
             subject: checked.subject.as_deref(),
             body_md: &checked.body_md,
-            body_html: &checked.body_html,
+            body_html: &body_html,
             edited_at: &now,
         },
     )

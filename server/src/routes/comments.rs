@@ -42,15 +42,21 @@ pub(super) async fn post_comment(
 ) -> Result<(StatusCode, Json<CreatedComment>), AppError> {
     let Json(new) = body.map_err(json_error)?;
     let honeypot = new.website.as_deref().is_some_and(|w| !w.trim().is_empty());
+    // The cheap checks first (lengths, the network's blocks and rate), then the render, which
+    // can cost a thousand times more, then the write.
     let checked = check_new_comment(new)?;
     let voter = optional_voter(&state, headers);
     let network_hash = refuse_blocked(&state, voter.as_ref(), network).await?;
     limit(&state, Action::Comment, network, "comments")?;
+    let body_html = state.render.body_html(&checked.body_md).await?;
     let edit = new_edit_token()?;
     let now = store::now();
     if honeypot {
         tracing::info!(slug, "dropped a comment that filled in the honeypot field");
-        return Ok((StatusCode::CREATED, Json(decoy(checked, now, edit.token))));
+        return Ok((
+            StatusCode::CREATED,
+            Json(decoy(checked, body_html, now, edit.token)),
+        ));
     }
 
     let _turn = state.write_turn.lock().await;
@@ -108,7 +114,7 @@ pub(super) async fn post_comment(
             avatar: None,
             subject: checked.subject.as_deref(),
             body_md: &checked.body_md,
-            body_html: &checked.body_html,
+            body_html: &body_html,
             signature: checked.signature.as_deref(),
             created_at: &now,
             edit_token_hash: Some(&edit.hash),
@@ -132,7 +138,12 @@ pub(super) async fn post_comment(
 
 /// What a bot that filled in the honeypot is told: its comment as if stored, with id 0 (no
 /// comment has it), so that it has no reason to try another way. Nothing is stored.
-fn decoy(checked: CheckedComment, created_at: String, edit_token: String) -> CreatedComment {
+fn decoy(
+    checked: CheckedComment,
+    body_html: String,
+    created_at: String,
+    edit_token: String,
+) -> CreatedComment {
     CreatedComment {
         comment: Comment {
             id: 0,
@@ -140,7 +151,7 @@ fn decoy(checked: CheckedComment, created_at: String, edit_token: String) -> Cre
             author: checked.author,
             avatar: None,
             subject: checked.subject,
-            body_html: checked.body_html,
+            body_html,
             created_at,
             edited_at: None,
             votes: 0,
@@ -187,6 +198,8 @@ pub(super) async fn edit_comment(
     refuse_blocked(&state, voter.as_ref(), network).await?;
     limit(&state, Action::Comment, network, "comments")?;
     let token_hash = authorize_edit(&state, id, token).await?;
+    // Only the author's own edit, in its window, is worth a render.
+    let body_html = state.render.body_html(&checked.body_md).await?;
 
     let _turn = state.write_turn.lock().await;
     let mut tx = store::begin_write(&state.pool).await?;
@@ -198,7 +211,7 @@ pub(super) async fn edit_comment(
         &CommentEditRow {
             subject: checked.subject.as_deref(),
             body_md: &checked.body_md,
-            body_html: &checked.body_html,
+            body_html: &body_html,
             edited_at: &now,
         },
     )
